@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -39,6 +41,56 @@ class Settings(BaseSettings):
         default=None,
         description="Key for the keyed hashes of ID numbers and phones. If unset, one is "
         "generated on first use and kept in $PUHUI_HOME/secrets/pii.key (stable across runs).",
+    )
+    # --- Audit gate (issue 7) ----------------------------------------------------
+    audit_dep_move_max: float = Field(
+        default=0.3,
+        description="Largest day-over-day move of an org's DEP_BAL, as a share of the previous "
+        "day's, that passes the audit without a row in meta.audit_explanation.",
+    )
+    audit_dep_move_min_amount: float = Field(
+        default=0.0,
+        description="Moves smaller than this many yuan pass whatever their share (to spare "
+        "tiny outlets); 0 checks every move.",
+    )
+    audit_incl_npl_tolerance: float = Field(
+        default=0.03,
+        description="Regulator's tolerance: INCL_NPL_RATIO above NPL_RATIO + this is flagged.",
+    )
+    audit_incl_npl_max_level: int = Field(
+        default=2,
+        description="Flag the inclusive-NPL tolerance for orgs of this level and above "
+        "(1 省联社, 2 法人行社): the tolerance applies to a bank, not an outlet.",
+    )
+    # --- Alerts (issue 7) ---------------------------------------------------------
+    alert_webhook_url: SecretStr | None = Field(
+        default=None,
+        description="Group-robot webhook (WeCom or DingTalk); its key is a secret.",
+    )
+    alert_webhook_style: Literal["wecom", "dingtalk"] = Field(
+        default="wecom", description="JSON body style of the webhook."
+    )
+    alert_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="DingTalk robot signing secret (加签); adds timestamp and sign to the URL.",
+    )
+    alert_smtp_host: str | None = Field(default=None, description="SMTP server for alert mail.")
+    alert_smtp_port: int = Field(default=25, description="SMTP port.")
+    alert_smtp_starttls: bool = Field(default=False, description="Use STARTTLS.")
+    alert_smtp_user: str | None = Field(default=None, description="SMTP login, if needed.")
+    alert_smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    alert_mail_from: str | None = Field(default=None, description="Sender of alert mail.")
+    alert_mail_to: list[str] = Field(
+        default_factory=list,
+        description='Recipients of alert mail (env: JSON list, e.g. \'["ops@bank.cn"]\').',
+    )
+    alert_timeout_seconds: float = Field(
+        default=10.0, description="Timeout of one webhook post or SMTP session."
+    )
+    late_delivery_deadline: time = Field(
+        default=time(9, 0),
+        description="Beijing time by which yesterday's DONE_<D>.flg must exist, else a "
+        "late_delivery alert is raised (once per date).",
     )
     threads: int = Field(default=2, description="DuckDB / dbt worker threads.")
     memory_limit: str = Field(default="12GB", description="DuckDB memory_limit for loads.")
