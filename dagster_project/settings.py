@@ -94,6 +94,19 @@ class Settings(BaseSettings):
     )
     threads: int = Field(default=2, description="DuckDB / dbt worker threads.")
     memory_limit: str = Field(default="12GB", description="DuckDB memory_limit for loads.")
+    # --- Superset (issue 6) -------------------------------------------------------
+    superset_port: int = Field(default=8088, description="Port Superset listens on (localhost).")
+    dagster_port: int = Field(default=3000, description="Port of the Dagster UI (localhost).")
+    superset_admin_password: SecretStr | None = Field(
+        default=None,
+        description="Password of Superset's `admin`. If unset, one is generated on first start, "
+        "printed once and kept in $PUHUI_HOME/superset/admin_password (mode 600).",
+    )
+    superset_venv: Path | None = Field(
+        default=None,
+        description="Superset's own virtualenv (it pins sqlalchemy<2, pandas<2.2); "
+        "default <repo>/.venv-superset.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -133,6 +146,12 @@ class Settings(BaseSettings):
     @property
     def superset_home(self) -> Path:
         return self.home / "superset"
+
+    @property
+    def superset_venv_dir(self) -> Path:
+        if self.superset_venv is not None:
+            return self.superset_venv
+        return Path(__file__).resolve().parents[1] / ".venv-superset"
 
     @property
     def logs_dir(self) -> Path:
