@@ -94,6 +94,16 @@ class Settings(BaseSettings):
     )
     threads: int = Field(default=2, description="DuckDB / dbt worker threads.")
     memory_limit: str = Field(default="12GB", description="DuckDB memory_limit for loads.")
+    # --- ingestion (issue 4) ---
+    load_txn_pause_s: float = Field(
+        default=0.0,
+        description="Testing aid: seconds a load holds its transaction open before COMMIT, so "
+        "the crash-safety test can SIGKILL a load mid-date. Keep 0 in production.",
+    )
+    ingest_parallel_min_bytes: int = Field(
+        default=64 << 20,
+        description="Deliveries at least this big are transcoded by a process per core.",
+    )
     # --- Superset (issue 6) -------------------------------------------------------
     superset_port: int = Field(default=8088, description="Port Superset listens on (localhost).")
     dagster_port: int = Field(default=3000, description="Port of the Dagster UI (localhost).")
@@ -164,6 +174,11 @@ class Settings(BaseSettings):
     @property
     def secrets_dir(self) -> Path:
         return self.home / "secrets"
+
+    @property
+    def tmp_dir(self) -> Path:
+        """Scratch space: UTF-8 copies of delivery files, DuckDB spill files."""
+        return self.home / "tmp"
 
     def ensure_dirs(self) -> None:
         for d in (self.home, self.quarantine_dir, self.dagster_home, self.logs_dir,
