@@ -1,0 +1,306 @@
+"""The audit's own rules over the warehouse indicator store (issue 7).
+
+Each rule is one set-based query over all dates of the run and returns one
+:class:`CheckResult` per date, so ``meta.audit_log`` says for every date which
+rule held. Details name orgs, managers, codes and counts only (no PII).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from dagster_project.audit.bounds import EPSILON, bounds_values_sql
+from dagster_project.audit.result import CheckResult
+from dagster_project.indicators import codes_for_grain
+from dagster_project.settings import Settings
+
+SAMPLES = 5  # offending keys quoted per check: enough to start looking, short for a chat
+EXPLAINABLE_RULES = ("dep_bal_day_move",)
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where the warehouse keeps the indicator store (indicators.md "published
+    indicator store"); dbt decides the schema, the integrator passes it."""
+
+    org_table: str = "indicator_value"
+    mgr_table: str = "mgr_indicator_value"
+
+    def __post_init__(self) -> None:
+        for t in (self.org_table, self.mgr_table):
+            if not _IDENT.match(t):  # inlined into SQL, so only plain identifiers
+                raise ValueError(f"not a table name: {t!r}")
+
+
+def _per_date(
+    name: str,
+    dates: Sequence[date],
+    problems: dict[date, list[str]],
+    counts: dict[date, int],
+    *,
+    blocking: bool = True,
+    what: str,
+    ok_detail: dict[date, str] | None = None,
+) -> list[CheckResult]:
+    out = []
+    for d in dates:
+        n = counts.get(d, 0)
+        if n:
+            sample = "; ".join(problems[d][:SAMPLES])
+            more = f" (first {SAMPLES})" if n > SAMPLES else ""
+            detail = f"{n} {what}{more}: {sample}"
+        else:
+            detail = (ok_detail or {}).get(d, "ok")
+        out.append(CheckResult(name, n == 0, blocking, detail, d))
+    return out
+
+
+def _group(rows: Iterable[tuple], fmt) -> tuple[dict[date, list[str]], dict[date, int]]:  # type: ignore[type-arg]
+    problems: dict[date, list[str]] = defaultdict(list)
+    counts: dict[date, int] = defaultdict(int)
+    for row in rows:
+        d = row[0]
+        counts[d] += 1
+        if len(problems[d]) < SAMPLES:
+            problems[d].append(fmt(row))
+    return problems, counts
+
+
+def _fmt_value(v: float | None) -> str:
+    return "NULL" if v is None else f"{v:.6g}"
+
+
+def value_bounds(
+    con: duckdb.DuckDBPyConnection, dates: Sequence[date], table: str, key: str, name: str
+) -> list[CheckResult]:
+    """Every value within what its definition allows (bounds.py), finite, whole where a
+    count, not NULL where a sum or count (indicators.md General rules)."""
+    rows = con.execute(
+        f"""
+        with bounds(indicator_code, lo, hi, is_integral, is_not_null) as (
+            values {bounds_values_sql()}
+        ),
+        store as (
+            select biz_date, {key} as key_no, indicator_code, value
+            from {table}
+            where biz_date in (select unnest(?::DATE[]))
+        ),
+        checked as (
+            select
+                store.biz_date,
+                store.key_no,
+                store.indicator_code,
+                store.value,
+                case
+                    when store.value is null and bounds.is_not_null then 'NULL'
+                    when store.value is null then null
+                    when isnan(store.value) or isinf(store.value) then 'not finite'
+                    when store.value < bounds.lo - {EPSILON} then 'below ' || bounds.lo
+                    when store.value > bounds.hi + {EPSILON} then 'above ' || bounds.hi
+                    when bounds.is_integral
+                        and abs(store.value - round(store.value)) > {EPSILON}
+                        then 'not whole'
+                end as problem
+            from store
+            left join bounds on store.indicator_code = bounds.indicator_code
+        )
+        select biz_date, key_no, indicator_code, value, problem
+        from checked
+        where problem is not null
+        order by biz_date, indicator_code, key_no
+        """,
+        [list(dates)],
+    ).fetchall()
+    problems, counts = _group(
+        rows, lambda r: f"{r[2]}={_fmt_value(r[3])} at {key} {r[1]} ({r[4]})"
+    )
+    return _per_date(name, dates, problems, counts, what="values out of bounds")
+
+
+def dep_bal_day_move(
+    con: duckdb.DuckDBPyConnection, dates: Sequence[date], settings: Settings, store: Store
+) -> list[CheckResult]:
+    """No org's DEP_BAL moves more than ``audit_dep_move_max`` of the previous day's
+    without a row in meta.audit_explanation (issue 7). A move from 0 to non-zero is
+    an unbounded share and counts as a breach. Orgs absent on D−1 (new) and dates
+    whose D−1 is not in the store are not compared."""
+    rows = con.execute(
+        f"""
+        with cur as (
+            select biz_date, org_no, value
+            from {store.org_table}
+            where indicator_code = 'DEP_BAL' and biz_date in (select unnest(?::DATE[]))
+        ),
+        prev as (
+            select cast(biz_date + 1 as date) as biz_date, org_no, value as prev_value
+            from {store.org_table}
+            where indicator_code = 'DEP_BAL'
+              and biz_date in (select cast(unnest(?::DATE[]) - 1 as date))
+        ),
+        moved as (
+            select cur.biz_date, cur.org_no, prev.prev_value, cur.value
+            from cur
+            inner join prev on cur.biz_date = prev.biz_date and cur.org_no = prev.org_no
+            where abs(cur.value - prev.prev_value) > ?
+              and abs(cur.value - prev.prev_value) > ? * prev.prev_value
+        )
+        select
+            moved.biz_date, moved.org_no, moved.prev_value, moved.value,
+            exists (
+                select 1 from meta.audit_explanation as explanation
+                where explanation.biz_date = moved.biz_date
+                  and explanation.rule = 'dep_bal_day_move'
+                  and (explanation.org_no = moved.org_no or explanation.org_no is null)
+            ) as is_explained
+        from moved
+        order by moved.biz_date, moved.org_no
+        """,
+        [list(dates), list(dates), settings.audit_dep_move_min_amount,
+         settings.audit_dep_move_max],
+    ).fetchall()
+
+    def fmt(r: tuple) -> str:  # type: ignore[type-arg]
+        share = "inf" if r[2] == 0 else f"{(r[3] - r[2]) / r[2]:+.1%}"
+        return f"org {r[1]} DEP_BAL {r[2]:.2f} -> {r[3]:.2f} ({share})"
+
+    problems, counts = _group([r for r in rows if not r[4]], fmt)
+    explained: dict[date, int] = defaultdict(int)
+    for r in rows:
+        if r[4]:
+            explained[r[0]] += 1
+    ok = {d: f"ok; {n} larger moves explained in meta.audit_explanation"
+          for d, n in explained.items()}
+    limit = f"{settings.audit_dep_move_max:.0%}"
+    out = _per_date("dep_bal_day_move", dates, problems, counts,
+                    what=f"orgs with DEP_BAL moving more than {limit} day over day, unexplained",
+                    ok_detail=ok)
+    return out
+
+
+def completeness(
+    con: duckdb.DuckDBPyConnection,
+    dates: Sequence[date],
+    table: str,
+    key: str,
+    raw_table: str,
+    codes: Sequence[str],
+    name: str,
+) -> list[CheckResult]:
+    """The store has exactly one row per (active key on D) × code, and nothing else
+    (indicators.md: "for every org with status 1 on that date … and every org-grain
+    code"; an undefined value is a NULL row, not a missing one)."""
+    code_rows = ", ".join(f"('{c}')" for c in codes)
+    rows = con.execute(
+        f"""
+        with run_dates as (
+            select unnest(?::DATE[]) as biz_date
+        ),
+        codes(indicator_code) as (values {code_rows}),
+        expected as (
+            select active.biz_date, active.{key} as key_no, codes.indicator_code
+            from {raw_table} as active
+            cross join codes
+            where active.status = '1'
+              and active.biz_date in (select biz_date from run_dates)
+        ),
+        actual as (
+            select biz_date, {key} as key_no, indicator_code, count(*) as row_cnt
+            from {table}
+            where biz_date in (select biz_date from run_dates)
+            group by biz_date, {key}, indicator_code
+        ),
+        missing as (
+            select biz_date, key_no, indicator_code, 'missing' as problem from expected
+            except
+            select biz_date, key_no, indicator_code, 'missing' from actual
+        ),
+        unexpected as (
+            select biz_date, key_no, indicator_code, 'unexpected' as problem from actual
+            except
+            select biz_date, key_no, indicator_code, 'unexpected' from expected
+        ),
+        duplicated as (
+            select biz_date, key_no, indicator_code, 'duplicated x' || row_cnt as problem
+            from actual where row_cnt > 1
+        ),
+        no_keys as (
+            select run_dates.biz_date, null as key_no, null as indicator_code,
+                   'no active rows in {raw_table}' as problem
+            from run_dates
+            where not exists (
+                select 1 from expected where expected.biz_date = run_dates.biz_date
+            )
+        )
+        select * from no_keys
+        union all select * from missing
+        union all select * from unexpected
+        union all select * from duplicated
+        order by 1, 4, 2, 3
+        """,
+        [list(dates)],
+    ).fetchall()
+    problems, counts = _group(
+        rows,
+        lambda r: r[3] if r[1] is None else f"{r[3]} {key} {r[1]} {r[2]}",
+    )
+    return _per_date(name, dates, problems, counts, what="key problems")
+
+
+def incl_npl_tolerance(
+    con: duckdb.DuckDBPyConnection, dates: Sequence[date], settings: Settings, store: Store
+) -> list[CheckResult]:
+    """Flag (non-blocking) INCL_NPL_RATIO > NPL_RATIO + tolerance for banks (org level ≤
+    ``audit_incl_npl_max_level``): the regulator's 3pp tolerance for 普惠 NPLs is a
+    business warning for leaders, not a data error, so it never blocks publication."""
+    rows = con.execute(
+        f"""
+        with incl as (
+            select biz_date, org_no, value as incl_npl_ratio
+            from {store.org_table}
+            where indicator_code = 'INCL_NPL_RATIO' and biz_date in (select unnest(?::DATE[]))
+        ),
+        npl as (
+            select biz_date, org_no, value as npl_ratio
+            from {store.org_table}
+            where indicator_code = 'NPL_RATIO' and biz_date in (select unnest(?::DATE[]))
+        )
+        select incl.biz_date, incl.org_no, npl.npl_ratio, incl.incl_npl_ratio
+        from incl
+        inner join npl on incl.biz_date = npl.biz_date and incl.org_no = npl.org_no
+        inner join raw.org_info as org
+            on org.biz_date = incl.biz_date and org.org_no = incl.org_no
+        where org.org_level <= ?
+          and incl.incl_npl_ratio > npl.npl_ratio + ? + {EPSILON}
+        order by incl.biz_date, incl.org_no
+        """,
+        [list(dates), list(dates), settings.audit_incl_npl_max_level,
+         settings.audit_incl_npl_tolerance],
+    ).fetchall()
+    problems, counts = _group(
+        rows, lambda r: f"org {r[1]} INCL_NPL_RATIO {r[3]:.2%} > NPL_RATIO {r[2]:.2%} + "
+        f"{settings.audit_incl_npl_tolerance:.0%}"
+    )
+    return _per_date("incl_npl_tolerance", dates, problems, counts, blocking=False,
+                     what="banks above the inclusive-NPL tolerance")
+
+
+def all_rules(
+    con: duckdb.DuckDBPyConnection, dates: Sequence[date], settings: Settings, store: Store
+) -> list[CheckResult]:
+    return [
+        *value_bounds(con, dates, store.org_table, "org_no", "value_bounds_org"),
+        *value_bounds(con, dates, store.mgr_table, "mgr_no", "value_bounds_mgr"),
+        *completeness(con, dates, store.org_table, "org_no", "raw.org_info",
+                      codes_for_grain("org"), "completeness_org"),
+        *completeness(con, dates, store.mgr_table, "mgr_no", "raw.cust_mgr",
+                      codes_for_grain("mgr"), "completeness_mgr"),
+        *dep_bal_day_move(con, dates, settings, store),
+        *incl_npl_tolerance(con, dates, settings, store),
+    ]
