@@ -1,0 +1,70 @@
+"""Write one validated date into the raw layer in a single DuckDB transaction.
+
+docs/architecture.md: a date is replaced atomically (delete that ``biz_date`` from all
+13 tables, insert, update meta), so after a crash it is fully there or absent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+
+import duckdb
+
+from dagster_project import contract
+from dagster_project.contract import Table
+from dagster_project.ingest import meta
+from dagster_project.ingest.pii import hmac_pads, masked_expr
+from dagster_project.ingest.rules import q, stg
+from dagster_project.ingest.sqltypes import cast_sql
+
+
+def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for t in contract.TABLES:
+        con.execute(contract.raw_ddl(t))
+    meta.ensure_meta(con)
+
+
+def insert_sql(table: Table, biz_date: date) -> str:
+    """Typed, PII-protected insert of ``stg_<table>`` for ``biz_date``."""
+    field = {c.name: q(c.name) for c in table.columns}
+    exprs = [masked_expr(table, c, cast_sql(c, q(c.name)), field) for c in table.columns]
+    return (f"INSERT INTO raw.{table.raw_table} SELECT DATE '{biz_date.isoformat()}', "
+            + ", ".join(exprs) + f" FROM {stg(table)}")
+
+
+def has_hashed_pii(table: Table) -> bool:
+    return any(c.pii and not (table.name == "CUST_INFO" and c.name == "cust_name")
+               for c in table.columns)
+
+
+def load_date(con: duckdb.DuckDBPyConnection, biz_date: date, fingerprint: str,
+              log_rows: list[meta.LogRow], pii_key: bytes, run_id: str | None,
+              before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+              pause_s: float = 0.0, say: Callable[[str], None] = print) -> None:
+    """Replace ``biz_date`` in every raw table from the staging tables, then commit.
+
+    ``before_commit`` runs inside the transaction (the blocking data-quality checks):
+    if it raises, nothing of the date is kept.
+    """
+    ipad, opad = hmac_pads(pii_key)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for t in contract.TABLES:
+            con.execute(f"DELETE FROM raw.{t.raw_table} WHERE biz_date = ?", [biz_date])
+            params = {"ipad": ipad, "opad": opad} if has_hashed_pii(t) else None
+            con.execute(insert_sql(t, biz_date), params)
+        meta.record_delivery(con, biz_date, fingerprint, run_id)
+        meta.write_log(con, log_rows, run_id)
+        if before_commit is not None:
+            before_commit(con)
+        if pause_s > 0:
+            # crash-safety test aid (settings.load_txn_pause_s): the test kills us here
+            say(f"{biz_date}: load transaction open, pausing {pause_s}s before COMMIT")
+            time.sleep(pause_s)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,230 @@
+"""The contract's record rules as SQL over staged VARCHAR tables ``stg_<table>``.
+
+Each staged table has ``nf`` (fields on the line) and one VARCHAR per contract column
+(empty field = NULL, §2); the line number is ``rowid + 1`` (insertion order is the
+file order). Every rule yields a Violation naming file, first line, column and rule;
+values are shown only for short codes, never for PII columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from dagster_project import contract
+from dagster_project.contract import Table
+from dagster_project.ingest.errors import Violation
+from dagster_project.ingest.sqltypes import format_rule, try_cast_sql
+
+
+def stg(table: Table) -> str:
+    return f"stg_{table.raw_table}"
+
+
+def q(name: str) -> str:
+    return f'"{name}"'
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule the spec states for single records beyond types and code lists."""
+
+    table: str
+    column: str
+    rule: str
+    bad: str  # predicate on the typed value ``{v}`` and the business date ``{d}``
+    message: str
+
+
+ROW_RULES: tuple[RowRule, ...] = (
+    RowRule("DEP_ACCT", "balance", "range", "{v} < 0", "balance must be >= 0 (§4 DEP_ACCT)"),
+    RowRule("LOAN_DUEBILL", "balance", "range", "{v} < 0",
+            "balance must be >= 0 (§4 LOAN_DUEBILL)"),
+    RowRule("LOAN_DUEBILL", "overdue_days", "range", "{v} < 0",
+            "overdue_days must be >= 0 (§4: 0 if not overdue)"),
+    RowRule("DEP_TXN", "amount", "range", "{v} <= 0", "amount must be > 0 (§4 DEP_TXN)"),
+    RowRule("LOAN_REPAY", "txn_date", "business-date", "{v} <> {d}",
+            "txn_date must equal the business date (§4 LOAN_REPAY)"),
+    RowRule("DEP_TXN", "txn_time", "business-date", "CAST({v} AS DATE) <> {d}",
+            "txn_time must fall on the business date (§4 DEP_TXN)"),
+    RowRule("VISIT_LOG", "visit_time", "business-date", "CAST({v} AS DATE) <> {d}",
+            "visit_time must fall on the business date (§4 VISIT_LOG)"),
+)
+
+
+@dataclass(frozen=True)
+class RefRule:
+    """Referential sanity within one delivery: ``child.col`` must exist as ``parent.pcol``."""
+
+    child: str
+    column: str
+    parent: str
+    parent_column: str
+
+
+# Each holds for a full-table snapshot of one end-of-day state (§3): an account,
+# loan, limit or policy belongs to an org and a customer on file that day; a
+# transaction or repayment is of an account or loan in that day's snapshot
+# (closed ones still appear on the day they close).
+REF_RULES: tuple[RefRule, ...] = (
+    RefRule("ORG_INFO", "parent_org_no", "ORG_INFO", "org_no"),
+    RefRule("ORG_INFO", "legal_org_no", "ORG_INFO", "org_no"),
+    RefRule("CUST_MGR", "org_no", "ORG_INFO", "org_no"),
+    RefRule("DEP_ACCT", "org_no", "ORG_INFO", "org_no"),
+    RefRule("DEP_ACCT", "cust_no", "CUST_INFO", "cust_no"),
+    RefRule("LOAN_DUEBILL", "org_no", "ORG_INFO", "org_no"),
+    RefRule("LOAN_DUEBILL", "cust_no", "CUST_INFO", "cust_no"),
+    RefRule("CREDIT_LIMIT", "org_no", "ORG_INFO", "org_no"),
+    RefRule("CREDIT_LIMIT", "cust_no", "CUST_INFO", "cust_no"),
+    RefRule("INS_POLICY", "org_no", "ORG_INFO", "org_no"),
+    RefRule("INS_POLICY", "cust_no", "CUST_INFO", "cust_no"),
+    RefRule("GRID", "org_no", "ORG_INFO", "org_no"),
+    RefRule("GL_BAL", "org_no", "ORG_INFO", "org_no"),
+    RefRule("LOAN_REPAY", "loan_no", "LOAN_DUEBILL", "loan_no"),
+    RefRule("DEP_TXN", "acct_no", "DEP_ACCT", "acct_no"),
+    RefRule("VISIT_LOG", "mgr_no", "CUST_MGR", "mgr_no"),
+    # every currency an amount is in must have its rate that day (indicators convert, §2)
+    RefRule("DEP_ACCT", "ccy", "FX_RATE", "ccy"),
+    RefRule("LOAN_DUEBILL", "ccy", "FX_RATE", "ccy"),
+)
+
+
+def _show(col: contract.Column) -> bool:
+    """Whether a value of this column may appear in a message (short codes, never PII)."""
+    return not col.pii and col.codes is not None
+
+
+def table_violations(con: duckdb.DuckDBPyConnection, table: Table, file_name: str,
+                     biz_date: date) -> list[Violation]:
+    """Field count, NOT NULL, length, format, code list, row rules and PK uniqueness."""
+    n = len(table.columns)
+    checks: list[tuple[str, str | None, str, str]] = []  # (rule, column, bad predicate, msg)
+    for col in table.columns:
+        v = q(col.name)
+        if not col.nullable:
+            checks.append(("not-null", col.name, f"{v} IS NULL", "must not be empty"))
+        if col.length is not None:
+            checks.append(("length", col.name, f"length({v}) > {col.length}",
+                           f"longer than {col.length} characters"))
+        fmt = format_rule(col, v)
+        if fmt:
+            checks.append(("type", col.name, f"{v} IS NOT NULL AND ({fmt[0]})", fmt[1]))
+        if col.codes is not None:
+            codes = ", ".join(f"'{c}'" for c in col.codes)
+            checks.append(("code-list", col.name, f"{v} IS NOT NULL AND {v} NOT IN ({codes})",
+                           f"code not in the list ({', '.join(col.codes)})"))
+    d = f"DATE '{biz_date.isoformat()}'"
+    for rr in ROW_RULES:
+        if rr.table == table.name:
+            col = table.column(rr.column)
+            typed = try_cast_sql(col, q(col.name))
+            checks.append((rr.rule, rr.column, f"coalesce({rr.bad.format(v=typed, d=d)}, false)",
+                           rr.message))
+
+    aggs = [f"count(*) FILTER (WHERE nf <> {n})",
+            f"min(rowid) FILTER (WHERE nf <> {n})",
+            f"arg_min(nf, rowid) FILTER (WHERE nf <> {n})"]
+    for _, _, bad, _ in checks:
+        aggs.append(f"count(*) FILTER (WHERE nf = {n} AND ({bad}))")
+        aggs.append(f"min(rowid) FILTER (WHERE nf = {n} AND ({bad}))")
+    row = con.execute(f"SELECT {', '.join(aggs)} FROM {stg(table)}").fetchone()
+    assert row is not None
+    out: list[Violation] = []
+    if row[0]:
+        out.append(Violation(file_name, "field-count",
+                             f"{row[2]} field(s), expected {n} (§2, §4 {table.name})",
+                             line=row[1] + 1, count=row[0]))
+    for i, (rule, column, _, msg) in enumerate(checks):
+        cnt, first = row[3 + 2 * i], row[4 + 2 * i]
+        if cnt:
+            if rule == "code-list" and column and _show(table.column(column)):
+                val = con.execute(f"SELECT {q(column)} FROM {stg(table)} WHERE rowid = ?",
+                                  [first]).fetchone()
+                if val and val[0] is not None and len(val[0]) <= 8:
+                    msg = f"{msg}: {val[0]!r}"
+            out.append(Violation(file_name, rule, msg, line=first + 1, column=column, count=cnt))
+    out.extend(_pk_violations(con, table, file_name))
+    return out
+
+
+def _pk_violations(con: duckdb.DuckDBPyConnection, table: Table,
+                   file_name: str) -> list[Violation]:
+    """§4: primary keys are unique within one file."""
+    if not table.primary_key:
+        return []
+    keys = ", ".join(q(k) for k in table.primary_key)
+    row = con.execute(
+        f"SELECT count(*) OVER (), first_line, second_line FROM ("
+        f"  SELECT min(rowid) + 1 AS first_line, list_sort(list(rowid))[2] + 1 AS second_line"
+        f"  FROM {stg(table)} WHERE nf = {len(table.columns)}"
+        f"  GROUP BY {keys} HAVING count(*) > 1) ORDER BY first_line LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return []
+    return [Violation(file_name, "duplicate-key",
+                      f"primary key ({', '.join(table.primary_key)}) repeats line {row[1]}",
+                      line=row[2], column=",".join(table.primary_key), count=row[0])]
+
+
+def cross_violations(con: duckdb.DuckDBPyConnection, ymd: str) -> list[Violation]:
+    """Referential sanity between the files of one delivery, then GL reconciliation."""
+    out: list[Violation] = []
+    by = contract.TABLES_BY_NAME
+    for rr in REF_RULES:
+        child, parent = by[rr.child], by[rr.parent]
+        row = con.execute(
+            f"SELECT count(*), min(c.rowid) FROM {stg(child)} c "
+            f"ANTI JOIN {stg(parent)} p ON p.{q(rr.parent_column)} = c.{q(rr.column)} "
+            f"WHERE c.{q(rr.column)} IS NOT NULL").fetchone()
+        assert row is not None
+        if row[0]:
+            out.append(Violation(
+                contract.data_file_name(rr.child, ymd), "reference",
+                f"{rr.column} not found as {rr.parent}.{rr.parent_column} in "
+                f"{contract.data_file_name(rr.parent, ymd)}",
+                line=row[1] + 1, column=rr.column, count=row[0]))
+    out.extend(gl_violations(con, ymd))
+    return out
+
+
+def gl_violations(con: duckdb.DuckDBPyConnection, ymd: str) -> list[Violation]:
+    """§5 账账核对: per legal entity, subject and currency, Σ DEP_ACCT.balance plus
+    Σ LOAN_DUEBILL.balance (status 1) of that entity's orgs equals GL_BAL.balance."""
+    rows = con.execute("""
+        WITH org AS (SELECT org_no, legal_org_no FROM stg_org_info),
+        acct AS (
+            SELECT o.legal_org_no AS org_no, a.subject_code, a.ccy,
+                   CAST(a.balance AS DECIMAL(18,2)) AS balance
+            FROM stg_dep_acct a JOIN org o ON o.org_no = a.org_no
+            UNION ALL
+            SELECT o.legal_org_no, l.subject_code, l.ccy, CAST(l.balance AS DECIMAL(18,2))
+            FROM stg_loan_duebill l JOIN org o ON o.org_no = l.org_no
+            WHERE l.status = '1'
+        ),
+        summed AS (
+            SELECT org_no, subject_code, ccy, sum(balance) AS balance
+            FROM acct GROUP BY ALL
+        ),
+        gl AS (
+            SELECT rowid + 1 AS line_no, org_no, subject_code, ccy,
+                   CAST(balance AS DECIMAL(18,2)) AS balance
+            FROM stg_gl_bal
+        )
+        SELECT gl.line_no, coalesce(gl.org_no, summed.org_no),
+               coalesce(gl.subject_code, summed.subject_code), coalesce(gl.ccy, summed.ccy),
+               coalesce(gl.balance, 0), coalesce(summed.balance, 0)
+        FROM gl FULL OUTER JOIN summed
+          ON gl.org_no = summed.org_no AND gl.subject_code = summed.subject_code
+         AND gl.ccy = summed.ccy
+        WHERE coalesce(gl.balance, 0) <> coalesce(summed.balance, 0)
+        ORDER BY 1 NULLS LAST, 2, 3, 4
+    """).fetchall()
+    if not rows:
+        return []
+    line, org, subj, ccy, gl_bal, acct_bal = rows[0]
+    return [Violation(
+        contract.data_file_name("GL_BAL", ymd), "gl-reconciliation",
+        f"legal entity {org} subject {subj} {ccy}: GL balance {gl_bal} but accounts sum to "
+        f"{acct_bal} (§5 账账核对)", line=line, column="balance", count=len(rows))]

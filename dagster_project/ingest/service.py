@@ -1,0 +1,191 @@
+"""Ingest one business date: check, validate, then load atomically or quarantine.
+
+Order of checks, cheapest first, nothing written before all pass:
+1. DONE and control files (§1, §2);
+2. each data file streamed once: MD5, byte size, row count, GB18030, CR (§2);
+3. each file staged into DuckDB temp tables: field count, NOT NULL, lengths, types,
+   code lists, record rules, primary keys (§2, §4, §5);
+4. references between the files and GL reconciliation (§4, §5);
+5. the load transaction, with the blocking data-quality checks before COMMIT.
+A failure at any step moves the folder to quarantine with a report, logs the
+rejection to ``meta.load_log`` and raises DeliveryRejected.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+import duckdb
+
+from dagster_project import contract
+from dagster_project.ingest import meta
+from dagster_project.ingest.delivery import Control, Delivery, read_manifest
+from dagster_project.ingest.errors import DeliveryRejected, Violation
+from dagster_project.ingest.load import ensure_raw, load_date
+from dagster_project.ingest.plan import wait_reason
+from dagster_project.ingest.quarantine import quarantine
+from dagster_project.ingest.rules import cross_violations, table_violations
+from dagster_project.ingest.stage import drop_staging, stage_table
+from dagster_project.ingest.transcode import FileScan, scan_file
+
+Say = Callable[[str], None]
+BeforeCommit = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+class DeliveryWaits(Exception):
+    """The date cannot load before its predecessor (indicators.md: no gaps)."""
+
+
+@dataclass
+class IngestResult:
+    biz_date: date
+    status: str  # "loaded" or "unchanged"
+    rows: dict[str, int] = field(default_factory=dict)
+    bytes: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class IngestOptions:
+    quarantine_dir: Path
+    tmp_dir: Path
+    pii_key: bytes
+    run_id: str | None = None
+    pause_s: float = 0.0
+    parallel_min_bytes: int = 64 << 20
+    workers: int = 2
+
+
+def ingest_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, opts: IngestOptions,
+                    before_commit: BeforeCommit | None = None,
+                    say: Say = print) -> IngestResult:
+    """Validate and load ``delivery``; raise DeliveryRejected (after quarantine) if bad."""
+    t0 = time.perf_counter()
+    ensure_raw(con)
+    fingerprint = delivery.fingerprint()
+    loaded = meta.loaded_fingerprints(con)
+    if loaded.get(delivery.biz_date) == fingerprint:
+        say(f"{delivery.biz_date}: identical to the loaded delivery, nothing to do")
+        return IngestResult(delivery.biz_date, "unchanged")
+    reason = wait_reason(delivery.biz_date, set(loaded), set())
+    if reason:
+        raise DeliveryWaits(f"{delivery.biz_date}: {reason}")
+
+    tmp = opts.tmp_dir / f"ingest-{delivery.ymd}-{time.time_ns()}"
+    tmp.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    scans: dict[str, FileScan] = {}
+    controls: dict[str, Control] = {}
+    try:
+        controls, violations = read_manifest(delivery)
+        if not violations:
+            t = time.perf_counter()
+            scans = _scan_all(delivery, tmp, opts)
+            timings["scan"] = time.perf_counter() - t
+            violations = _file_violations(scans, controls)
+        if not violations:
+            t = time.perf_counter()
+            violations = _stage_and_check(con, delivery, scans)
+            timings["stage_validate"] = time.perf_counter() - t
+        if violations:
+            raise DeliveryRejected(delivery.ymd, violations)
+        rows = {tb: controls[tb].rows for tb in contract.TABLE_NAMES}
+        elapsed = time.perf_counter() - t0
+        log_rows = [meta.LogRow(delivery.biz_date, controls[tb].data_file, tb, scans[tb].md5,
+                                rows[tb], scans[tb].size, elapsed, "loaded")
+                    for tb in contract.TABLE_NAMES]
+        t = time.perf_counter()
+        load_date(con, delivery.biz_date, fingerprint, log_rows, opts.pii_key, opts.run_id,
+                  before_commit=before_commit, pause_s=opts.pause_s, say=say)
+        timings["load"] = time.perf_counter() - t
+    except DeliveryRejected as rejected:
+        _reject(con, delivery, rejected, scans, controls, opts, time.perf_counter() - t0)
+        raise
+    finally:
+        drop_staging(con, list(contract.TABLES))
+        shutil.rmtree(tmp, ignore_errors=True)
+    total_bytes = sum(s.size for s in scans.values())
+    return IngestResult(delivery.biz_date, "loaded", rows, total_bytes,
+                        time.perf_counter() - t0, timings)
+
+
+def _scan_all(delivery: Delivery, tmp: Path, opts: IngestOptions) -> dict[str, FileScan]:
+    """Stream every data file once; big deliveries use one process per core."""
+    paths = {t: delivery.data_path(t) for t in contract.TABLE_NAMES}
+    total = sum(p.stat().st_size for p in paths.values())
+    if total < opts.parallel_min_bytes or opts.workers < 2:
+        return {t: scan_file(p, tmp) for t, p in paths.items()}
+    order = sorted(paths, key=lambda t: -paths[t].stat().st_size)  # biggest first
+    with ProcessPoolExecutor(opts.workers, mp_context=get_context("spawn")) as pool:
+        futures = {t: pool.submit(scan_file, paths[t], tmp) for t in order}
+        return {t: futures[t].result() for t in contract.TABLE_NAMES}
+
+
+def _file_violations(scans: dict[str, FileScan], controls: dict[str, Control]) -> list[Violation]:
+    """§2: a data file whose row count, size or MD5 disagrees with its control is corrupt."""
+    out: list[Violation] = []
+    for table, scan in scans.items():
+        c = controls[table]
+        name = c.data_file
+        if scan.size != c.size:
+            out.append(Violation(name, "byte-size", f"file has {scan.size} bytes, control "
+                                 f"file says {c.size}"))
+        if scan.md5 != c.md5:
+            out.append(Violation(name, "md5", "MD5 of the file differs from its control file"))
+        if scan.records != c.rows:
+            out.append(Violation(name, "row-count", f"file has {scan.records} records, "
+                                 f"control file says {c.rows}"))
+        out.extend(scan.violations)
+    return out
+
+
+def _stage_and_check(con: duckdb.DuckDBPyConnection, delivery: Delivery,
+                     scans: dict[str, FileScan]) -> list[Violation]:
+    out: list[Violation] = []
+    for table in contract.TABLES:
+        scan = scans[table.name]
+        name = scan.path.name
+        try:
+            n = stage_table(con, table, scan)
+        except duckdb.Error:
+            # DuckDB's message may quote the line, which may hold PII: say only where
+            out.append(Violation(name, "unreadable", "the file cannot be read as lines of text "
+                                 "(a line is over 16 MiB or a NUL byte is present)"))
+            continue
+        if n != scan.records:
+            out.append(Violation(name, "field-count", "empty line (no fields)",
+                                 line=n + 1, count=scan.records - n))
+        out.extend(table_violations(con, table, name, delivery.biz_date))
+    if not out:
+        out.extend(cross_violations(con, delivery.ymd))
+    return out
+
+
+def _reject(con: duckdb.DuckDBPyConnection, delivery: Delivery, rejected: DeliveryRejected,
+            scans: dict[str, FileScan], controls: dict[str, Control], opts: IngestOptions,
+            elapsed: float) -> None:
+    by_file: dict[str, list[str]] = {}
+    for v in rejected.violations:
+        by_file.setdefault(v.file, []).append(str(v))
+    rows = []
+    for table in contract.TABLE_NAMES:
+        name = contract.data_file_name(table, delivery.ymd)
+        c, s = controls.get(table), scans.get(table)
+        reason = "; ".join(by_file.pop(name, [])) or "delivery rejected (other files)"
+        rows.append(meta.LogRow(delivery.biz_date, name, table, s.md5 if s else None,
+                                c.rows if c else None, s.size if s else None, elapsed,
+                                "rejected", reason[:4000]))
+    for name, msgs in by_file.items():  # DONE and control files
+        rows.append(meta.LogRow(delivery.biz_date, name, None, None, None, None, elapsed,
+                                "rejected", "; ".join(msgs)[:4000]))
+    target = quarantine(delivery.folder, opts.quarantine_dir, rejected)
+    rejected.quarantine_path = target  # type: ignore[attr-defined]
+    meta.write_log(con, rows, opts.run_id)
