@@ -1,0 +1,144 @@
+"""Generate every derived description of the indicators from ``dictionary.yml``.
+
+Run ``uv run python -m dagster_project.indicators.generate`` after editing the
+dictionary (or contract.CODE_LABELS); ``--check`` exits non-zero when a committed
+file is stale (the unit tests run the same check).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from dagster_project import contract
+from dagster_project.indicators import AREA_NAMES_ZH, Indicator, load_dictionary
+
+REPO = Path(__file__).resolve().parents[2]
+HEADER_NOTE = "generated from dagster_project/indicators/dictionary.yml; do not edit"
+
+
+def _csv(rows: list[list[object]]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+def indicator_dictionary_csv(items: tuple[Indicator, ...]) -> str:
+    """Seed behind the published ``indicator_dictionary`` table."""
+    rows: list[list[object]] = [[
+        "indicator_code", "name_zh", "name_en", "area", "area_zh", "definition", "unit",
+        "grains", "direction", "format", "sort_order",
+    ]]
+    for n, i in enumerate(items, start=1):
+        rows.append([i.code, i.name_zh, i.name_en, i.area, AREA_NAMES_ZH[i.area], i.definition,
+                     i.unit, ",".join(i.grains), i.direction, i.format, n])
+    return _csv(rows)
+
+
+def code_labels_csv() -> str:
+    """Seed of every §4/§5 code list with its Chinese label (from contract.CODE_LABELS)."""
+    rows: list[list[object]] = [["list_name", "code", "label"]]
+    for list_name, labels in contract.CODE_LABELS.items():
+        for code, label in labels.items():
+            rows.append([list_name, code, label])
+    return _csv(rows)
+
+
+def dbt_docs_blocks(items: tuple[Indicator, ...]) -> str:
+    """dbt docs blocks ``{% docs ind_<code> %}`` used by the indicator models' YAML."""
+    out = [f"{{# {HEADER_NOTE} #}}\n"]
+    for i in items:
+        out.append(
+            f"{{% docs ind_{i.column_name} %}}\n"
+            f"{i.name_zh} ({i.name_en}), {i.unit}: {i.definition}\n"
+            f"{{% enddocs %}}\n"
+        )
+    return "\n".join(out)
+
+
+def dbt_codes_macro(items: tuple[Indicator, ...]) -> str:
+    """Macros listing the codes per grain, so the store's unpivot follows the dictionary."""
+    def codes(grain: str) -> str:
+        return ", ".join(f"'{i.code}'" for i in items if grain in i.grains)
+
+    return (
+        f"{{# {HEADER_NOTE} #}}\n"
+        "{% macro org_indicator_codes() %}{{ return([" + codes("org") + "]) }}{% endmacro %}\n"
+        "{% macro mgr_indicator_codes() %}{{ return([" + codes("mgr") + "]) }}{% endmacro %}\n"
+    )
+
+
+def markdown_page(items: tuple[Indicator, ...]) -> str:
+    """The 指标字典 page, ``docs/indicator-dictionary.md``."""
+    lines = [
+        "# 指标字典 Indicator dictionary",
+        "",
+        f"<!-- {HEADER_NOTE} -->",
+        "",
+        "Definitions of every published indicator (indicators.md, version 1). Values are in",
+        "`indicator_value` (org grain) and `mgr_indicator_value` (manager grain) of the",
+        "serving database; amounts are CNY yuan, ratios are fractions.",
+        "Direction: ↑ higher is better, ↓ higher is worse.",
+        "",
+    ]
+    for area, area_zh in AREA_NAMES_ZH.items():
+        lines += [f"## {area_zh} ({area})", "",
+                  "| code | 名称 | name | unit | grain | dir | format | definition |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for i in items:
+            if i.area != area:
+                continue
+            arrow = "↑" if i.direction == "good" else "↓"
+            lines.append(
+                f"| `{i.code}` | {i.name_zh} | {i.name_en} | {i.unit} | {', '.join(i.grains)} "
+                f"| {arrow} | `{i.format}` | {i.definition.replace('|', '/')} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def targets() -> dict[Path, Callable[[], str]]:
+    items = load_dictionary()
+    return {
+        REPO / "seeds" / "indicator_dictionary.csv": lambda: indicator_dictionary_csv(items),
+        REPO / "seeds" / "code_labels.csv": code_labels_csv,
+        REPO / "dbt" / "models" / "marts" / "indicators" / "_indicators__docs.md":
+            lambda: dbt_docs_blocks(items),
+        REPO / "dbt" / "macros" / "indicator_codes.sql": lambda: dbt_codes_macro(items),
+        REPO / "docs" / "indicator-dictionary.md": lambda: markdown_page(items),
+    }
+
+
+def stale_files() -> list[Path]:
+    """Generated files whose content differs from what the dictionary gives now."""
+    return [p for p, make in targets().items()
+            if not p.exists() or p.read_text(encoding="utf-8") != make()]
+
+
+def write_all() -> list[Path]:
+    written = []
+    for path, make in targets().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        content = make()
+        if not path.exists() or path.read_text(encoding="utf-8") != content:
+            path.write_text(content, encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        stale = stale_files()
+        for p in stale:
+            print(f"stale: {p.relative_to(REPO)}")
+        return 1 if stale else 0
+    for p in write_all():
+        print(f"wrote {p.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
