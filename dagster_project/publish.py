@@ -1,0 +1,92 @@
+"""Publish the serving database Superset reads (architecture.md "Serving database").
+
+A NEW DuckDB file is written next to ``serving.duckdb`` (the warehouse ATTACHed
+read-only, one CREATE TABLE AS per serving table), closed, then renamed over the
+old one with ``os.replace`` — atomic on POSIX, so a reader opens either the old
+or the new file, never a mix, and a failed publish leaves the old one untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.settings import Settings
+
+# serving table -> (warehouse relation, order by). Names are the agreed interface
+# with the dashboards (architecture.md); change them only together.
+SERVING_TABLES: dict[str, tuple[str, str]] = {
+    "indicator_value": ("marts.indicator_value", "biz_date, org_no, indicator_code"),
+    "mgr_indicator_value": ("marts.mgr_indicator_value", "biz_date, mgr_no, indicator_code"),
+    "indicator_dictionary": ("ref.indicator_dictionary", "sort_order"),
+    "dim_org": ("marts.dim_org", "org_no"),
+    "org_indicator_wide": ("marts.org_indicator_wide", "biz_date, org_no"),
+    "mgr_indicator_wide": ("marts.mgr_indicator_wide", "biz_date, mgr_no"),
+}
+# Dashboard detail marts, published when the dbt project has built them.
+DETAIL_TABLES: dict[str, tuple[str, str]] = {
+    "fct_loan_five_class_daily": ("marts.fct_loan_five_class_daily", "biz_date, org_no"),
+    "fct_loan_class_migration": ("marts.fct_loan_class_migration", "biz_date, org_no"),
+    "fct_visit_points": ("marts.fct_visit_points", "biz_date"),
+    "fct_policy_lapse_reasons": ("marts.fct_policy_lapse_reasons", "biz_date, org_no"),
+    "fct_mgr_scorecard": ("marts.fct_mgr_scorecard", "biz_date, mgr_no"),
+    "fct_deposit_balance_daily": ("marts.fct_deposit_balance_daily", "biz_date, org_no"),
+}
+
+
+class PublishError(RuntimeError):
+    """The serving database could not be built; the old one is still in place."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    path: Path
+    tables: dict[str, int]  # table -> rows
+    seconds: float
+
+
+def _existing(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, name = relation.split(".")
+    return bool(con.execute(
+        "select count(*) from duckdb_tables() where database_name = 'wh' "
+        "and schema_name = ? and table_name = ?", [schema, name]).fetchone()[0])
+
+
+def publish(settings: Settings) -> PublishResult:
+    """Rebuild ``serving.duckdb`` from the warehouse marts, atomically."""
+    began = time.perf_counter()
+    target = settings.serving_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.new.duckdb")
+    tmp.unlink(missing_ok=True)
+    rows: dict[str, int] = {}
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute(f"set memory_limit = '{settings.memory_limit}'")
+            con.execute("attach ? as wh (read_only)", [str(settings.warehouse_path)])
+            missing = [rel for rel, _ in SERVING_TABLES.values() if not _existing(con, rel)]
+            if missing:
+                raise PublishError(f"warehouse lacks {missing}: run dbt build first")
+            tables = dict(SERVING_TABLES)
+            tables.update({k: v for k, v in DETAIL_TABLES.items() if _existing(con, v[0])})
+            for name, (relation, order_by) in tables.items():
+                con.execute(f"create table main.{name} as "
+                            f"select * from wh.{relation} order by {order_by}")
+                rows[name] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
+            con.execute("detach wh")
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(tmp, target)  # atomic swap: readers see the old file or the new
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        if isinstance(exc, PublishError):
+            raise
+        raise PublishError(f"publish failed, {target} unchanged: {exc}") from exc
+    return PublishResult(path=target, tables=rows, seconds=time.perf_counter() - began)
