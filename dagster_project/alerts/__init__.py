@@ -1,0 +1,41 @@
+"""Alerts (issue 7): rejected deliveries, failed audits and their warnings, late
+deliveries and failed publications, recorded in ``meta.alert`` and sent to a
+WeCom/DingTalk group robot and/or by e-mail.
+
+The pipeline calls, for example::
+
+    alerts.raise_alert(con, settings, alerts.rejected_delivery(d, exc.summary(), now))
+    alerts.raise_alerts(con, settings, alerts.from_audit(result, now))
+    alerts.raise_alert(con, settings, alerts.publish_failed(dates, str(exc), now))
+    alerts.check_late(settings, settings.landing_dir, now)   # from a sensor/schedule
+"""
+
+from dagster_project.alerts.channels import deliver, markdown, webhook_body
+from dagster_project.alerts.late import check_late, expected_date
+from dagster_project.alerts.model import (
+    Alert,
+    AlertKind,
+    from_audit,
+    late_delivery,
+    publish_failed,
+    rejected_delivery,
+)
+from dagster_project.alerts.notify import raise_alert, raise_alerts
+from dagster_project.alerts.store import ensure_alert_table
+
+__all__ = [
+    "Alert",
+    "AlertKind",
+    "check_late",
+    "deliver",
+    "ensure_alert_table",
+    "expected_date",
+    "from_audit",
+    "late_delivery",
+    "markdown",
+    "publish_failed",
+    "raise_alert",
+    "raise_alerts",
+    "rejected_delivery",
+    "webhook_body",
+]

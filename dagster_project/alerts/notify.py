@@ -1,0 +1,32 @@
+"""Raise an alert: record it in ``meta.alert``, send it, record where it went."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import duckdb
+
+from dagster_project.alerts.channels import deliver
+from dagster_project.alerts.model import Alert
+from dagster_project.alerts.store import ensure_alert_table, insert, set_delivered_to
+from dagster_project.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def raise_alert(con: duckdb.DuckDBPyConnection, settings: Settings, alert: Alert) -> Alert:
+    """Record first (so a crash while sending still leaves the alert on file, marked
+    ``pending``), then send on every configured channel and record the outcome.
+    Never raises for a delivery failure (issue 7)."""
+    ensure_alert_table(con)
+    insert(con, dataclasses.replace(alert, delivered_to="pending"))
+    delivered_to = deliver(settings, alert)
+    set_delivered_to(con, alert.alert_id, delivered_to)
+    log.info("alert %s %s %s: %s", alert.alert_id, alert.kind, alert.biz_date, delivered_to)
+    return dataclasses.replace(alert, delivered_to=delivered_to)
+
+
+def raise_alerts(con: duckdb.DuckDBPyConnection, settings: Settings,
+                 alerts: list[Alert]) -> list[Alert]:
+    return [raise_alert(con, settings, a) for a in alerts]
