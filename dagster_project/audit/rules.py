@@ -28,10 +28,10 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 @dataclass(frozen=True)
 class Store:
     """Where the warehouse keeps the indicator store (indicators.md "published
-    indicator store"); dbt decides the schema, the integrator passes it."""
+    indicator store"): dbt's ``marts`` schema, the relations publish.py copies."""
 
-    org_table: str = "indicator_value"
-    mgr_table: str = "mgr_indicator_value"
+    org_table: str = "marts.indicator_value"
+    mgr_table: str = "marts.mgr_indicator_value"
 
     def __post_init__(self) -> None:
         for t in (self.org_table, self.mgr_table):

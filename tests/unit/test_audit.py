@@ -58,9 +58,11 @@ def build_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     con.execute("create schema raw")
     con.execute(contract.raw_ddl(contract.TABLES_BY_NAME["ORG_INFO"]))
     con.execute(contract.raw_ddl(contract.TABLES_BY_NAME["CUST_MGR"]))
-    con.execute("create table indicator_value (biz_date date, org_no varchar, "
+    # where dbt builds the store (publish.py copies marts.indicator_value from there)
+    con.execute("create schema marts")
+    con.execute("create table marts.indicator_value (biz_date date, org_no varchar, "
                 "indicator_code varchar, value double)")
-    con.execute("create table mgr_indicator_value (biz_date date, mgr_no varchar, "
+    con.execute("create table marts.mgr_indicator_value (biz_date date, mgr_no varchar, "
                 "indicator_code varchar, value double)")
     for d in (D1, D2):
         for org_no, level, parent, status in ORGS:
@@ -68,14 +70,14 @@ def build_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
                         [d, org_no, "机构", level, parent, BANK if level > 1 else None,
                          "330102", status, date(2000, 1, 1)])
             if status == "1":
-                con.executemany("insert into indicator_value values (?, ?, ?, ?)",
+                con.executemany("insert into marts.indicator_value values (?, ?, ?, ?)",
                                 [(d, org_no, c, clean_value(c, d))
                                  for c in codes_for_grain("org")])
         for mgr_no, org_no, status in MGRS:
             con.execute("insert into raw.cust_mgr values (?, ?, ?, ?, ?, ?, ?, ?)",
                         [d, mgr_no, "经理", org_no, "3", status, date(2020, 1, 1), "hash"])
             if status == "1":
-                con.executemany("insert into mgr_indicator_value values (?, ?, ?, ?)",
+                con.executemany("insert into marts.mgr_indicator_value values (?, ?, ?, ?)",
                                 [(d, mgr_no, c, clean_value(c, d))
                                  for c in codes_for_grain("mgr")])
     return con
@@ -106,7 +108,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def set_value(con: duckdb.DuckDBPyConnection, d: date, org_no: str, code: str,
-              value: float | None, table: str = "indicator_value", key: str = "org_no") -> None:
+              value: float | None, table: str = "marts.indicator_value",
+              key: str = "org_no") -> None:
     n = con.execute(f"update {table} set value = ? where biz_date = ? and {key} = ? "
                     "and indicator_code = ? returning 1", [value, d, org_no, code]).fetchall()
     assert len(n) == 1
@@ -214,7 +217,7 @@ def test_float_noise_at_a_bound_is_not_a_breach(con, settings) -> None:
 
 
 def test_manager_grain_bounds(con, settings) -> None:
-    set_value(con, D1, "M0002", "VISIT_CONV_MTD", -0.5, "mgr_indicator_value", "mgr_no")
+    set_value(con, D1, "M0002", "VISIT_CONV_MTD", -0.5, "marts.mgr_indicator_value", "mgr_no")
     result = audit(con, [D1, D2], settings, now=NOW)
     assert failed(result) == {("value_bounds_mgr", D1)}
     assert check(result, "value_bounds_mgr", D1).detail == (
@@ -303,7 +306,7 @@ def test_explanation_without_org_covers_every_org_that_day(con, settings) -> Non
 
 
 def test_missing_row_blocks(con, settings) -> None:
-    con.execute("delete from indicator_value where biz_date = ? and org_no = ? "
+    con.execute("delete from marts.indicator_value where biz_date = ? and org_no = ? "
                 "and indicator_code = 'VISIT_CNT_D'", [D2, OUTLET])
     result = audit(con, [D1, D2], settings, now=NOW)
     assert failed(result) == {("completeness_org", D2)}
@@ -312,9 +315,10 @@ def test_missing_row_blocks(con, settings) -> None:
 
 
 def test_duplicate_and_unexpected_rows_block(con, settings) -> None:
-    con.execute("insert into indicator_value values (?, ?, 'LOAN_BAL', 1.0)", [D1, BANK])
-    con.execute("insert into indicator_value values (?, ?, 'LOAN_BAL', 1.0)", [D1, CLOSED])
-    con.execute("insert into indicator_value values (?, ?, 'LOAN_BAL_MTD_CHG', 1.0)", [D1, BANK])
+    insert = "insert into marts.indicator_value values (?, ?, ?, 1.0)"
+    con.execute(insert, [D1, BANK, "LOAN_BAL"])
+    con.execute(insert, [D1, CLOSED, "LOAN_BAL"])
+    con.execute(insert, [D1, BANK, "LOAN_BAL_MTD_CHG"])
     result = audit(con, [D1, D2], settings, now=NOW)
     assert failed(result) == {("completeness_org", D1)}
     assert check(result, "completeness_org", D1).detail == (
@@ -325,8 +329,9 @@ def test_duplicate_and_unexpected_rows_block(con, settings) -> None:
 
 
 def test_manager_missing_and_inactive_manager_present(con, settings) -> None:
-    con.execute("delete from mgr_indicator_value where biz_date = ? and mgr_no = 'M0001'", [D2])
-    con.execute("insert into mgr_indicator_value values (?, 'M0003', 'DEP_BAL', 0)", [D2])
+    con.execute("delete from marts.mgr_indicator_value where biz_date = ? "
+                "and mgr_no = 'M0001'", [D2])
+    con.execute("insert into marts.mgr_indicator_value values (?, 'M0003', 'DEP_BAL', 0)", [D2])
     c = check(audit(con, [D2], settings, now=NOW), "completeness_mgr", D2)
     assert c.detail.startswith("12 key problems (first 5): missing mgr_no M0001 ")  # 11 + 1
 
@@ -339,7 +344,7 @@ def test_date_without_active_orgs_is_incomplete(con, settings) -> None:
 
 
 def test_empty_store_for_a_date_blocks(con, settings) -> None:
-    con.execute("delete from indicator_value where biz_date = ?", [D2])
+    con.execute("delete from marts.indicator_value where biz_date = ?", [D2])
     c = check(audit(con, [D2], settings, now=NOW), "completeness_org", D2)
     assert c.detail.startswith("135 key problems (first 5): missing")  # 3 orgs × 45 codes
 
@@ -395,11 +400,12 @@ def test_each_run_is_logged_with_its_own_id(con, settings) -> None:
 
 
 def test_store_location_is_a_parameter(con, settings) -> None:
-    con.execute("create schema marts")
-    con.execute("create table marts.indicator_value as from indicator_value")
-    con.execute("create table marts.mgr_indicator_value as from mgr_indicator_value")
-    con.execute("delete from indicator_value")
-    store = Store("marts.indicator_value", "marts.mgr_indicator_value")
+    con.execute("create schema other")
+    con.execute("create table other.indicator_value as from marts.indicator_value")
+    con.execute("create table other.mgr_indicator_value as from marts.mgr_indicator_value")
+    con.execute("delete from marts.indicator_value")
+    assert not audit(con, [D2], settings, now=NOW).passed
+    store = Store("other.indicator_value", "other.mgr_indicator_value")
     assert audit(con, [D2], settings, now=NOW, store=store).passed
     with pytest.raises(ValueError):
         Store("indicator_value; drop table x")
