@@ -1,0 +1,150 @@
+"""``puhui run``: load every pending delivery through the Dagster ingest job, in process.
+
+Each business date is one run of the ``ingest`` job against the instance in
+``settings.dagster_home`` (so ``dagster dev`` with DAGSTER_HOME there shows the runs).
+Dates go in business-date order and the plan is re-made after every run: a rejected
+date keeps the later ones waiting (indicators.md: no gaps once loading has begun).
+After ingestion, the downstream steps (dbt from ``from_date``, then publish) run; see
+``DOWNSTREAM_STEPS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from dagster import DagsterInstance
+
+from dagster_project.ingest import meta
+from dagster_project.ingest.delivery import find_deliveries
+from dagster_project.ingest.load import ensure_raw
+from dagster_project.ingest.plan import Decision, plan
+from dagster_project.partitions import BIZ_DATE_PARTITIONS, partition_key
+from dagster_project.resources.duckdb import connect_warehouse
+from dagster_project.sensors.delivery_sensor import INGEST_JOB_NAME, ingest_run_config
+from dagster_project.settings import Settings
+
+Say = Callable[[str], None]
+# A downstream step gets the settings and from_date (earliest date needing rebuild).
+DownstreamStep = Callable[[Settings, date], None]
+
+# HOOK for the integrator: after ingest, build dbt from from_date, then publish, e.g.
+#   DOWNSTREAM_STEPS.extend([dbt_build_step, publish_step])
+# Steps run in order only if every date of this run loaded; when all succeed the
+# rebuild flags in meta.delivery are cleared up to the last loaded date.
+DOWNSTREAM_STEPS: list[DownstreamStep] = []
+
+
+@dataclass
+class RunReport:
+    loaded: list[date] = field(default_factory=list)
+    unchanged: list[date] = field(default_factory=list)
+    waiting: list[Decision] = field(default_factory=list)
+    failed: list[tuple[date, str]] = field(default_factory=list)
+    downstream_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and self.downstream_error is None
+
+
+def instance_for(settings: Settings) -> DagsterInstance:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    return DagsterInstance.from_config(str(settings.dagster_home))
+
+
+def _loaded(settings: Settings) -> dict[date, str]:
+    con = connect_warehouse(settings.warehouse_path, settings.threads, settings.memory_limit,
+                            settings.tmp_dir)
+    try:
+        ensure_raw(con)
+        return meta.loaded_fingerprints(con)
+    finally:
+        con.close()
+
+
+def run_pending(settings: Settings, landing: Path | None = None, through: date | None = None,
+                say: Say = print) -> RunReport:
+    """Load every complete delivery not yet loaded, and every re-delivery, in date order."""
+    from dagster_project.definitions import defs  # heavy: only when running
+
+    landing = landing or settings.landing_dir
+    settings.ensure_dirs()
+    job = defs.resolve_job_def(INGEST_JOB_NAME)
+    report = RunReport()
+    attempted: set[date] = set()
+    with instance_for(settings) as instance:
+        while True:
+            deliveries = {d.biz_date: d for d in find_deliveries(landing)}
+            fps = {d: x.fingerprint() for d, x in deliveries.items()}
+            decisions = plan(fps, _loaded(settings), through)
+            todo = [x for x in decisions
+                    if x.action in ("load", "reload") and x.biz_date not in attempted]
+            if not todo:
+                report.unchanged = [x.biz_date for x in decisions if x.action == "unchanged"
+                                    and x.biz_date not in report.loaded]
+                report.waiting = [x for x in decisions if x.action == "wait"]
+                break
+            step = todo[0]
+            attempted.add(step.biz_date)
+            key = partition_key(step.biz_date)
+            if not instance.has_dynamic_partition(BIZ_DATE_PARTITIONS.name, key):
+                instance.add_dynamic_partitions(BIZ_DATE_PARTITIONS.name, [key])
+            say(f"{step.biz_date}: {step.action}ing ...")
+            result = job.execute_in_process(instance=instance, partition_key=key,
+                                            run_config=ingest_run_config(str(landing)),
+                                            raise_on_error=False)
+            if result.success:
+                report.loaded.append(step.biz_date)
+                say(f"{step.biz_date}: loaded (run {result.run_id})")
+            else:
+                reason = _failure_reason(result)
+                report.failed.append((step.biz_date, reason))
+                say(f"{step.biz_date}: FAILED (run {result.run_id})\n{reason}")
+    for w in report.waiting:
+        say(f"{w.biz_date}: {w.reason}")
+    if report.loaded and not report.failed:
+        report.downstream_error = run_downstream(settings, say)
+    return report
+
+
+def _failure_reason(result: object) -> str:
+    """The step failure's message (DeliveryRejected summary names file, line and rule)."""
+    for ev in result.all_events:  # type: ignore[attr-defined]
+        if ev.is_step_failure and ev.step_failure_data and ev.step_failure_data.error:
+            err = ev.step_failure_data.error
+            return (getattr(ev.step_failure_data.user_failure_data, "description", None)
+                    or err.message).strip()
+    return "run failed (see the Dagster run log)"
+
+
+def run_downstream(settings: Settings, say: Say = print) -> str | None:
+    """Run DOWNSTREAM_STEPS from the earliest date needing rebuild; None when all succeed."""
+    if not DOWNSTREAM_STEPS:
+        return None
+    con = connect_warehouse(settings.warehouse_path, settings.threads, settings.memory_limit,
+                            settings.tmp_dir)
+    try:
+        from_date = meta.rebuild_from(con)
+        last = con.execute("SELECT max(biz_date) FROM meta.delivery").fetchone()
+    finally:
+        con.close()
+    if from_date is None:
+        return None
+    for step in DOWNSTREAM_STEPS:
+        name = getattr(step, "__name__", repr(step))
+        say(f"downstream: {name} from {from_date}")
+        try:
+            step(settings, from_date)
+        except Exception as e:  # report, do not hide: the run exits non-zero
+            return f"{name} failed: {e}"
+    con = connect_warehouse(settings.warehouse_path, settings.threads, settings.memory_limit,
+                            settings.tmp_dir)
+    try:
+        if last and last[0]:
+            meta.clear_rebuild(con, last[0])
+    finally:
+        con.close()
+    return None
