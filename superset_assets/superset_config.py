@@ -62,5 +62,9 @@ WTF_CSRF_ENABLED = True
 # The test suite and the screenshot script log in repeatedly within seconds.
 RATELIMIT_ENABLED = False
 
+# rls.py creates one role per legal entity and sub-branch, and demo users, over
+# the REST security API.
+FAB_ADD_SECURITY_API = True
+
 SQLLAB_CTAS_NO_LIMIT = True
 ROW_LIMIT = 50000

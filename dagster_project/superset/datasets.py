@@ -27,7 +27,6 @@ class Dataset:
     columns: list[dict[str, Any]]
     metrics: list[dict[str, Any]] = field(default_factory=list)
     sql: str | None = None  # virtual dataset when set
-    org_no_column: str = "org_no"  # what row-level security restricts
 
 
 _BIZ_DT = column("biz_dt", "VARCHAR", "业务日期", expression="strftime(biz_date, '%Y-%m-%d')",
@@ -36,6 +35,13 @@ _PATH = [
     column("lvl2_org_name", "VARCHAR", "法人行社"),
     column("lvl3_org_name", "VARCHAR", "支行"),
     column("lvl4_org_name", "VARCHAR", "网点"),
+]
+
+# Row-level security restricts on these (rls.py): a legal-entity role sees rows
+# whose lvl2_org_no is its org, a sub-branch role rows whose lvl3_org_no is.
+_RLS = [
+    column("lvl2_org_no", "VARCHAR", "法人行社机构号"),
+    column("lvl3_org_no", "VARCHAR", "支行机构号"),
 ]
 
 
@@ -47,6 +53,7 @@ def org_indicator_wide() -> Dataset:
         column("org_name", "VARCHAR", "机构名称"),
         column("org_level", "INTEGER", "机构层级"),
         *_PATH,
+        *_RLS,
         *indicator_columns("org"),
     ]
     return Dataset("org_indicator_wide",
@@ -58,27 +65,25 @@ def org_indicator_wide() -> Dataset:
 def _mgr_scope_sql() -> str:
     """Managers, repeated once per ancestor so the org filters select a subtree.
 
-    ``mgr_indicator_wide`` carries each manager's own org; the dashboard filters
-    speak in org paths with ``全部`` below the selected level. Each manager row
-    is emitted for its province, legal-entity, sub-branch and outlet path, so
-    choosing (X, 全部, 全部) lists every manager under legal entity X exactly once.
-    Values are passed through unchanged.
+    ``mgr_indicator_wide`` carries each manager's own org path on D (names filled
+    at every level); the dashboard filters speak in paths with ``全部`` below the
+    selected level. Each manager row is emitted for its province, legal-entity,
+    sub-branch and outlet path, so choosing (X, 全部, 全部) lists every manager
+    under legal entity X exactly once. Values pass through unchanged.
     """
-    codes = ", ".join(f"w.{i.column_name}" for i in indicators_for("mgr"))
-    base = (
-        "SELECT w.biz_date, w.mgr_no, w.mgr_name, w.org_no, o.org_name AS mgr_org_name, "
-        "o.lvl2_org_name AS p2, o.lvl3_org_name AS p3, o.lvl4_org_name AS p4, " + codes +
-        " FROM mgr_indicator_wide AS w JOIN dim_org AS o ON o.org_no = w.org_no"
-    )
-    keep = ("biz_date, mgr_no, mgr_name, org_no, mgr_org_name, "
+    keep = ("biz_date, mgr_no, mgr_name, org_no, org_name AS mgr_org_name, "
+            "lvl2_org_no, lvl3_org_no, "
             + ", ".join(i.column_name for i in indicators_for("mgr")))
+    src = "FROM mgr_indicator_wide"
     return (
-        f"WITH m AS ({base})\n"
         f"SELECT {keep}, '{ALL}' AS lvl2_org_name, '{ALL}' AS lvl3_org_name, "
-        f"'{ALL}' AS lvl4_org_name FROM m\n"
-        f"UNION ALL SELECT {keep}, p2, '{ALL}', '{ALL}' FROM m WHERE p2 IS NOT NULL\n"
-        f"UNION ALL SELECT {keep}, p2, p3, '{ALL}' FROM m WHERE p3 IS NOT NULL\n"
-        f"UNION ALL SELECT {keep}, p2, p3, p4 FROM m WHERE p4 IS NOT NULL"
+        f"'{ALL}' AS lvl4_org_name {src}\n"
+        f"UNION ALL SELECT {keep}, lvl2_org_name, '{ALL}', '{ALL}' {src} "
+        "WHERE lvl2_org_name IS NOT NULL\n"
+        f"UNION ALL SELECT {keep}, lvl2_org_name, lvl3_org_name, '{ALL}' {src} "
+        "WHERE lvl3_org_name IS NOT NULL\n"
+        f"UNION ALL SELECT {keep}, lvl2_org_name, lvl3_org_name, lvl4_org_name {src} "
+        "WHERE lvl4_org_name IS NOT NULL"
     )
 
 
@@ -91,6 +96,7 @@ def mgr_indicator_scope() -> Dataset:
         column("org_no", "VARCHAR", "所属机构号"),
         column("mgr_org_name", "VARCHAR", "所属机构"),
         *_PATH,
+        *_RLS,
         *indicator_columns("mgr"),
     ]
     return Dataset("mgr_indicator_scope",

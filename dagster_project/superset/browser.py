@@ -1,0 +1,102 @@
+"""Headless-Chromium screenshots of dashboards, logged in as a real user.
+
+Runs under Superset's virtualenv (which has selenium) as a standalone script:
+
+    .venv-superset/bin/python dagster_project/superset/browser.py \
+        --url http://127.0.0.1:8088 --user admin --password-file F --out docs/screenshots \
+        cockpit inclusive ...
+
+It imports nothing from the project so it can run there; ``screenshots.py`` is
+the project-side wrapper. Chromium and chromedriver are Debian's (no browser
+download, no Selenium Manager: SE_OFFLINE and an explicit driver path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("SE_OFFLINE", "true")
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--lang=zh-CN", "--hide-scrollbars")
+
+
+def make_driver(width: int) -> webdriver.Chrome:
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for flag in CHROMIUM_FLAGS:
+        opts.add_argument(flag)
+    opts.add_argument(f"--window-size={width},1200")
+    opts.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def login(driver: webdriver.Chrome, base_url: str, user: str, password: str) -> None:
+    driver.get(f"{base_url}/login/")
+    wait = WebDriverWait(driver, 60)
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[name=username], #username")))
+    driver.find_element(By.CSS_SELECTOR, "input[name=username], #username").send_keys(user)
+    pw = driver.find_element(By.CSS_SELECTOR, "input[name=password], #password")
+    pw.send_keys(password)
+    pw.send_keys("\n")  # submits the login form, whichever button markup this version has
+    wait.until(lambda d: "/login" not in d.current_url)
+
+
+def _charts_settled(driver: webdriver.Chrome) -> bool:
+    """All chart holders rendered and no loading spinner left."""
+    loading = driver.find_elements(By.CSS_SELECTOR, ".loading, [aria-label='Loading']")
+    holders = driver.find_elements(By.CSS_SELECTOR, ".dashboard-component-chart-holder")
+    return bool(holders) and not loading
+
+
+def shoot(driver: webdriver.Chrome, base_url: str, slug: str, out: Path, settle: float) -> None:
+    driver.get(f"{base_url}/superset/dashboard/{slug}/?standalone=0")
+    WebDriverWait(driver, 120).until(_charts_settled)
+    time.sleep(settle)  # ECharts animations and deck.gl's first frame
+    WebDriverWait(driver, 120).until(_charts_settled)
+    height = driver.execute_script(
+        "return Math.max(document.body.scrollHeight, "
+        "document.querySelector('.dashboard-content, #app')?.scrollHeight || 0)")
+    width = driver.execute_script("return window.innerWidth")
+    driver.set_window_size(width, min(int(height) + 150, 8000))
+    time.sleep(2)
+    driver.save_screenshot(str(out))
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--user", required=True)
+    ap.add_argument("--password-file", required=True, type=Path)
+    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--width", type=int, default=1600)
+    ap.add_argument("--settle", type=float, default=4.0)
+    ap.add_argument("slugs", nargs="+")
+    a = ap.parse_args(argv)
+    a.out.mkdir(parents=True, exist_ok=True)
+    driver = make_driver(a.width)
+    try:
+        login(driver, a.url, a.user, a.password_file.read_text().strip())
+        for slug in a.slugs:
+            path = a.out / f"{slug}.png"
+            driver.set_window_size(a.width, 1200)
+            shoot(driver, a.url, slug, path, a.settle)
+            print(path)
+    finally:
+        driver.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
