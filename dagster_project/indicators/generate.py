@@ -71,6 +71,90 @@ def dbt_codes_macro(items: tuple[Indicator, ...]) -> str:
     )
 
 
+def _model_yaml(name: str, description: str, key: list[str],
+                columns: list[tuple[str, str]]) -> list[str]:
+    out = [f"  - name: {name}", "    description: >", f"      {description}",
+           "    data_tests:", "      - unique_combination:", "          arguments:",
+           f"            columns: [{', '.join(key)}]", "    columns:"]
+    for col, desc in columns:
+        out.append(f"      - name: {col}")
+        out.append(f"        description: {desc}")
+        if col in key:
+            out.append("        data_tests: [not_null]")
+    return out
+
+
+def dbt_models_yaml(items: tuple[Indicator, ...]) -> str:
+    """YAML of the indicator-store models: descriptions from the docs blocks, grain tests."""
+    org = [i for i in items if "org" in i.grains]
+    mgr = [i for i in items if "mgr" in i.grains]
+
+    def doc(i: Indicator) -> str:
+        return f"\"{{{{ doc('ind_{i.column_name}') }}}}\""
+
+    def codes_test(grain_items: list[Indicator]) -> list[str]:
+        vals = ", ".join(i.code for i in grain_items)
+        return ["        data_tests:", "          - not_null",
+                "          - accepted_values:", "              arguments:",
+                f"                values: [{vals}]"]
+
+    lines = [f"# {HEADER_NOTE}", "version: 2", "", "models:"]
+    org_cols = [(i.column_name, doc(i)) for i in org]
+    mgr_cols = [(i.column_name, doc(i)) for i in mgr]
+    lines += _model_yaml(
+        "fct_org_indicators_daily",
+        "Every org-grain indicator of indicators.md, one column per code, for every "
+        "org with status 1 on D (the formulas of the published store).",
+        ["biz_date", "org_no"],
+        [("biz_date", "\"business date D\""), ("org_no", "\"org with status 1 on D\""),
+         ("org_level", "\"1 省联社, 2 法人行社, 3 支行, 4 网点\"")] + org_cols)
+    lines += _model_yaml(
+        "fct_mgr_indicators_daily",
+        "Every manager-grain indicator, one column per code, for every manager with status 1 on D.",
+        ["biz_date", "mgr_no"],
+        [("biz_date", "\"business date D\""), ("mgr_no", "\"manager with status 1 on D\""),
+         ("org_no", "\"the manager's org on D\"")] + mgr_cols)
+    lines += _model_yaml(
+        "indicator_value",
+        "The published org-grain indicator store: one row per business date, org with "
+        "status 1 on that date (all four levels) and org-grain code; value NULL when undefined.",
+        ["biz_date", "org_no", "indicator_code"],
+        [("biz_date", "\"business date D\""), ("org_no", "\"org with status 1 on D\""),
+         ("indicator_code", "\"code of indicators.md (see indicator_dictionary)\""),
+         ("value", "\"CNY yuan for amounts, a fraction for ratios; NULL when undefined\"")])
+    lines[-3:-3] = []
+    idx = lines.index("      - name: indicator_code", lines.index("  - name: indicator_value"))
+    lines[idx + 2:idx + 3] = codes_test(org)
+    lines += _model_yaml(
+        "mgr_indicator_value",
+        "The published manager-grain indicator store: one row per business date, manager "
+        "with status 1 on that date and manager-grain code; value NULL when undefined.",
+        ["biz_date", "mgr_no", "indicator_code"],
+        [("biz_date", "\"business date D\""), ("mgr_no", "\"manager with status 1 on D\""),
+         ("indicator_code", "\"manager-grain code of indicators.md\""),
+         ("value", "\"CNY yuan for amounts, a fraction for ratios; NULL when undefined\"")])
+    idx = lines.index("      - name: indicator_code", lines.index("  - name: mgr_indicator_value"))
+    lines[idx + 2:idx + 3] = codes_test(mgr)
+    lines += _model_yaml(
+        "org_indicator_wide",
+        "Pivot of indicator_value (one column per code, lower-case) with the org path "
+        "lvl2/3/4_org_name for three cascading dashboard filters (全部 below the org's level).",
+        ["biz_date", "org_no"],
+        [("biz_date", "\"business date D\""), ("org_no", "\"org with status 1 on D\""),
+         ("org_name", "\"org name on D\""), ("org_level", "\"1-4\""),
+         ("lvl2_org_name", "\"legal entity of the org, or 全部 for the province\""),
+         ("lvl3_org_name", "\"sub-branch of the org, or 全部 above / where the tree skips it\""),
+         ("lvl4_org_name", "\"the outlet itself, or 全部 above level 4\"")] + org_cols)
+    lines += _model_yaml(
+        "mgr_indicator_wide",
+        "Pivot of mgr_indicator_value (one column per code, lower-case) with the manager's "
+        "name, post and org path on D.",
+        ["biz_date", "mgr_no"],
+        [("biz_date", "\"business date D\""), ("mgr_no", "\"manager with status 1 on D\""),
+         ("mgr_name", "\"manager name (not PII per the contract)\"")] + mgr_cols)
+    return "\n".join(lines) + "\n"
+
+
 def markdown_page(items: tuple[Indicator, ...]) -> str:
     """The 指标字典 page, ``docs/indicator-dictionary.md``."""
     lines = [
@@ -108,6 +192,8 @@ def targets() -> dict[Path, Callable[[], str]]:
         REPO / "dbt" / "models" / "marts" / "indicators" / "_indicators__docs.md":
             lambda: dbt_docs_blocks(items),
         REPO / "dbt" / "macros" / "indicator_codes.sql": lambda: dbt_codes_macro(items),
+        REPO / "dbt" / "models" / "marts" / "indicators" / "_indicators__models.yml":
+            lambda: dbt_models_yaml(items),
         REPO / "docs" / "indicator-dictionary.md": lambda: markdown_page(items),
     }
 
