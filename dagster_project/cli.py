@@ -55,5 +55,115 @@ def run(
         raise typer.Exit(1)
 
 
+# --- Superset (issue 6): delegates to dagster_project.superset ------------------------
+superset_app = typer.Typer(help="Superset: the governed datasets and dashboards, as code.",
+                           no_args_is_help=True)
+app.add_typer(superset_app, name="superset")
+
+
+@app.command()
+def setup() -> None:
+    """Install Superset's own virtualenv (from the lock) and headless Chromium + CJK fonts."""
+    from dagster_project.settings import get_settings
+    from dagster_project.superset import install
+
+    s = get_settings()
+    changed = install.ensure_venv(s.superset_venv_dir)
+    typer.echo(f"Superset venv {s.superset_venv_dir}: {'installed' if changed else 'up to date'}")
+    changed = install.ensure_browser()
+    typer.echo(f"Chromium + fonts-noto-cjk: {'installed' if changed else 'present'}")
+
+
+@app.command()
+def serve() -> None:
+    """Start Dagster's UI and Superset on localhost; Ctrl-C stops both."""
+    from dagster_project.settings import get_settings
+    from dagster_project.superset import service
+
+    service.serve(get_settings())
+
+
+@superset_app.command("generate")
+def superset_generate() -> None:
+    """Regenerate superset_assets/ from the indicator dictionary and the specs."""
+    from dagster_project.superset import bundle
+
+    for path in bundle.write():
+        typer.echo(path)
+
+
+@superset_app.command("check")
+def superset_check() -> None:
+    """Fail when superset_assets/ lags behind the dictionary or the specs."""
+    from dagster_project.superset import bundle
+
+    stale = bundle.stale_files()
+    if stale:
+        typer.echo("stale (run `puhui superset generate`): " + ", ".join(stale), err=True)
+        raise typer.Exit(1)
+    typer.echo("superset_assets/ is up to date")
+
+
+@superset_app.command("import")
+def superset_import(url: Annotated[str | None, typer.Option(help="running Superset")] = None
+                    ) -> None:
+    """Import the bundle and sync RLS roles (starts a server for it unless --url)."""
+    from dagster_project.settings import get_settings
+    from dagster_project.superset import service
+
+    s = get_settings()
+    if url:
+        service.deploy(s, url)
+    else:
+        with service.running(s):
+            pass
+    typer.echo("imported superset_assets/ and synced RLS roles")
+
+
+@superset_app.command("demo-users")
+def superset_demo_users(
+    every_org: Annotated[bool, typer.Option(help="one user per legal entity/sub-branch")] = False,
+    url: Annotated[str | None, typer.Option(help="running Superset")] = None,
+) -> None:
+    """Create demo users for each org level; passwords go to $PUHUI_HOME/superset only."""
+    from dagster_project.settings import get_settings
+    from dagster_project.superset import rls, service
+
+    s = get_settings()
+
+    def _make(base_url: str) -> None:
+        users = rls.create_demo_users(service.admin_client(s, base_url), s.serving_path,
+                                      service.demo_users_file(s), every_org=every_org)
+        for name, e in users.items():
+            typer.echo(f"{name:28} {e['label']}")
+        typer.echo(f"passwords: {service.demo_users_file(s)} (mode 600)")
+
+    if url:
+        _make(url)
+    else:
+        with service.running(s) as srv:
+            _make(srv.base_url)
+
+
+@superset_app.command("screenshots")
+def superset_screenshots(
+    out: Annotated[Path | None, typer.Option(help="folder for the PNGs")] = None,
+    url: Annotated[str | None, typer.Option(help="running Superset")] = None,
+) -> None:
+    """Screenshot every dashboard in headless Chromium (default docs/screenshots/)."""
+    from dagster_project.settings import get_settings
+    from dagster_project.superset import service
+
+    s = get_settings()
+    target = out or service.SCREENSHOT_DIR
+    if url:
+        paths = service.take_screenshots(s, url, target)
+    else:
+        with service.running(s) as srv:
+            paths = service.take_screenshots(s, srv.base_url, target)
+    for p in paths:
+        typer.echo(p)
+
+
 if __name__ == "__main__":
     app()
