@@ -93,6 +93,21 @@ class AuditResult:
         return tuple(d for d in self.biz_dates
                      if any(c.applies_to(d) for c in self.blocking_failures))
 
+    @property
+    def publishable_through(self) -> date | None:
+        """The last date of the run before the first blocked one, or None if the first
+        is blocked (or a blocking failure has no date). Lets a first load or a backfill
+        publish its good leading days instead of nothing; dates after a blocked
+        one are never published, so a dashboard never skips a day."""
+        if any(c.biz_date is None for c in self.blocking_failures):
+            return None
+        good = None
+        for d in self.biz_dates:
+            if d in self.blocked_dates:
+                break
+            good = d
+        return good
+
     def for_date(self, d: date) -> tuple[CheckResult, ...]:
         return tuple(c for c in self.checks if c.applies_to(d))
 

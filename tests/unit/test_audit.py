@@ -370,6 +370,20 @@ def test_inclusive_npl_at_tolerance_is_fine(con, settings) -> None:
     assert not audit(con, [D2], settings, now=NOW).warnings
 
 
+def test_publishable_through_stops_before_the_first_blocked_date(con, settings) -> None:
+    assert audit(con, [D1, D2], settings, now=NOW).publishable_through == D2
+    set_value(con, D2, OUTLET, "OVD_RATIO", 1.5)
+    assert audit(con, [D1, D2], settings, now=NOW).publishable_through == D1
+    set_value(con, D1, OUTLET, "OVD_RATIO", 1.5)
+    assert audit(con, [D1, D2], settings, now=NOW).publishable_through is None
+
+
+def test_undated_blocking_failure_blocks_every_date(con, settings) -> None:
+    result = audit(con, [D1, D2], settings, now=NOW,
+                   extra_checks=[("dbt_tests", False, True, "2 tests failed")])
+    assert result.blocked_dates == (D1, D2) and result.publishable_through is None
+
+
 # --- results of other components ------------------------------------------------------
 
 
