@@ -55,6 +55,23 @@ def run(
         raise typer.Exit(1)
 
 
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Landing folder; one <YYYYMMDD>/ per date.")],
+    start: Annotated[str, typer.Option(help="First business date, YYYY-MM-DD.")],
+    scale: Annotated[str, typer.Option(help="tiny, small, bank or province.")] = "tiny",
+    days: Annotated[int, typer.Option(help="Number of consecutive business dates.")] = 1,
+    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 0,
+    corrupt: Annotated[str | None, typer.Option(
+        help="Break the last date one way: md5, row-count, field-count, encoding, "
+        "unknown-code, duplicate-key, gl-mismatch, no-done.")] = None,
+) -> None:
+    """Write synthetic T+1 deliveries of a rural credit province (docs/generator.md)."""
+    from dagster_project.generator import generate as generate_deliveries
+
+    generate_deliveries(out, scale, start, days, seed=seed, corrupt=corrupt, progress=typer.echo)
+
+
 # --- Superset (issue 6): delegates to dagster_project.superset ------------------------
 superset_app = typer.Typer(help="Superset: the governed datasets and dashboards, as code.",
                            no_args_is_help=True)

@@ -1,0 +1,45 @@
+"""A column store for one kind of entity: equal-length numpy arrays (or polars Series
+for text that never changes), appended to and filtered as a unit."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+Column = np.ndarray | pl.Series
+
+
+class Cols:
+    def __init__(self, **columns: Column) -> None:
+        self.c: dict[str, Column] = dict(columns)
+        lens = {len(v) for v in self.c.values()}
+        if len(lens) > 1:
+            sizes = {k: len(v) for k, v in self.c.items()}
+            raise ValueError(f"columns of unequal length: {sizes}")
+
+    def __len__(self) -> int:
+        return len(next(iter(self.c.values()))) if self.c else 0
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.c[name]  # type: ignore[return-value]
+
+    def __setitem__(self, name: str, value: Column) -> None:
+        self.c[name] = value
+
+    def text(self, name: str) -> pl.Series:
+        return self.c[name]  # type: ignore[return-value]
+
+    def filter(self, keep: np.ndarray) -> Cols:
+        keep_s = pl.Series(keep)
+        return Cols(**{k: (v.filter(keep_s) if isinstance(v, pl.Series) else v[keep])
+                       for k, v in self.c.items()})
+
+    def append(self, other: Cols) -> None:
+        if set(other.c) != set(self.c):
+            raise ValueError(f"column sets differ: {sorted(set(other.c) ^ set(self.c))}")
+        for k, v in self.c.items():
+            o = other.c[k]
+            if isinstance(v, pl.Series):
+                self.c[k] = v.append(o.cast(v.dtype) if isinstance(o, pl.Series) else pl.Series(o))
+            else:
+                self.c[k] = np.concatenate([v, np.asarray(o, dtype=v.dtype)])
