@@ -73,7 +73,7 @@ def inject(folder: Path, biz: str, kind: str) -> Fault:
         flg.write_text(contract.control_line(name, int(rows) + 1, int(size), md5) + "\n")
         return Fault(kind, flg.name, None, f"control says {int(rows) + 1} rows, data has {rows}")
     if kind == "field-count":
-        table, line_no = "LOAN_DUEBILL", 2
+        table, line_no = "VISIT_LOG", 2  # no balance depends on it: only the count breaks
         path = folder / contract.data_file_name(table, biz)
         lines = _lines(path)
         lines[line_no - 1] += b"|1"
