@@ -4,10 +4,13 @@ WeCom/DingTalk group robot and/or by e-mail.
 
 The pipeline calls, for example::
 
-    alerts.raise_alert(con, settings, alerts.rejected_delivery(d, exc.summary(), now))
+    alerts.raise_in_warehouse(settings, alerts.rejected_delivery(d, exc.summary(), now))
     alerts.raise_alerts(con, settings, alerts.from_audit(result, now))
-    alerts.raise_alert(con, settings, alerts.publish_failed(dates, str(exc), now))
+    alerts.raise_in_warehouse(settings, alerts.publish_failed(dates, str(exc), now))
     alerts.check_late(settings, settings.landing_dir, now)   # from a sensor/schedule
+
+and ``dagster_project.audit.step.audit_step`` does the audit and its alerts as one
+pipeline step.
 """
 
 from dagster_project.alerts.channels import deliver, markdown, webhook_body
@@ -20,7 +23,7 @@ from dagster_project.alerts.model import (
     publish_failed,
     rejected_delivery,
 )
-from dagster_project.alerts.notify import raise_alert, raise_alerts
+from dagster_project.alerts.notify import raise_alert, raise_alerts, raise_in_warehouse
 from dagster_project.alerts.store import ensure_alert_table
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "publish_failed",
     "raise_alert",
     "raise_alerts",
+    "raise_in_warehouse",
     "rejected_delivery",
     "webhook_body",
 ]

@@ -27,6 +27,23 @@ def raise_alert(con: duckdb.DuckDBPyConnection, settings: Settings, alert: Alert
     return dataclasses.replace(alert, delivered_to=delivered_to)
 
 
+def raise_in_warehouse(settings: Settings, alert: Alert) -> Alert:
+    """``raise_alert`` on its own connection to the warehouse, for steps that hold none
+    (a rejected delivery, a failed publish). If a writer holds the warehouse the alert
+    is still sent, and the log says it could not be recorded."""
+    try:
+        con = duckdb.connect(str(settings.warehouse_path))
+    except duckdb.IOException as exc:
+        delivered_to = deliver(settings, alert)
+        log.error("alert %s %s %s not recorded (warehouse busy: %s); sent: %s",
+                  alert.alert_id, alert.kind, alert.biz_date, type(exc).__name__, delivered_to)
+        return dataclasses.replace(alert, delivered_to=delivered_to)
+    try:
+        return raise_alert(con, settings, alert)
+    finally:
+        con.close()
+
+
 def raise_alerts(con: duckdb.DuckDBPyConnection, settings: Settings,
                  alerts: list[Alert]) -> list[Alert]:
     return [raise_alert(con, settings, a) for a in alerts]

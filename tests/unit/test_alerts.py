@@ -440,3 +440,34 @@ def test_busy_warehouse_postpones_the_check(tmp_path: Path) -> None:
         holder.kill()
         holder.wait()
     assert len(alerts.check_late(settings, tmp_path / "landing", bj(9, 5))) == 1
+
+
+# --- from steps that hold no connection ------------------------------------------------
+
+
+def test_raise_in_warehouse_records(tmp_path: Path, webhook) -> None:
+    settings = make_settings(tmp_path, alert_webhook_url=webhook.url)
+    a = alerts.raise_in_warehouse(settings, alerts.rejected_delivery(D, "DEP_ACCT_20260102.dat"
+                                                                     ": [md5] mismatch", NOW))
+    assert a.delivered_to == "webhook(wecom): ok"
+    with duckdb.connect(str(settings.warehouse_path)) as c:
+        assert c.execute("select kind, biz_date, delivered_to from meta.alert").fetchall() == [
+            ("rejected_delivery", D, "webhook(wecom): ok")]
+    assert "DEP_ACCT_20260102.dat: [md5] mismatch" in webhook.json()["markdown"]["content"]  # type: ignore[index]
+
+
+def test_raise_in_warehouse_still_sends_when_the_warehouse_is_busy(tmp_path: Path,
+                                                                  webhook) -> None:
+    settings = make_settings(tmp_path, alert_webhook_url=webhook.url)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+         " time.sleep(30)", str(settings.warehouse_path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        a = alerts.raise_in_warehouse(settings, alerts.publish_failed([D], "disk full", NOW))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert a.delivered_to == "webhook(wecom): ok" and len(webhook.requests) == 1

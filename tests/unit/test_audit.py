@@ -423,3 +423,44 @@ def test_store_location_is_a_parameter(con, settings) -> None:
     assert audit(con, [D2], settings, now=NOW, store=store).passed
     with pytest.raises(ValueError):
         Store("indicator_value; drop table x")
+
+
+# --- as a pipeline step --------------------------------------------------------------
+
+
+@pytest.fixture
+def home(template: Path, tmp_path: Path) -> Settings:
+    """A PUHUI_HOME whose warehouse is the clean one, with D1 and D2 loaded."""
+    shutil.copyfile(template, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as c:
+        c.execute("create schema meta")
+        c.execute("create table meta.delivery (biz_date date primary key)")
+        c.execute("insert into meta.delivery values (?), (?)", [D1, D2])
+    return Settings(home=tmp_path, audit_dep_move_max=0.3, audit_dep_move_min_amount=0.0,
+                    alert_webhook_url=None, alert_smtp_host=None)
+
+
+def test_step_audits_loaded_dates_from_from_date(home: Settings) -> None:
+    from dagster_project.audit.step import audit_step
+
+    assert audit_step(home, D1, now=NOW).biz_dates == (D1, D2)
+    assert audit_step(home, D2, now=NOW).biz_dates == (D2,)
+    with duckdb.connect(str(home.warehouse_path)) as c:
+        assert c.execute("select count(*) from meta.alert").fetchone() == (0,)
+
+
+def test_step_blocks_and_alerts(home: Settings) -> None:
+    from dagster_project.audit.step import AuditBlocked, audit_step
+
+    with duckdb.connect(str(home.warehouse_path)) as c:
+        # D2 loaded but dbt built nothing for it
+        c.execute("delete from marts.indicator_value where biz_date = ?", [D2])
+    with pytest.raises(AuditBlocked) as blocked:
+        audit_step(home, D1, now=NOW)
+    assert blocked.value.result.blocked_dates == (D2,)
+    assert "completeness_org" in str(blocked.value)
+    with duckdb.connect(str(home.warehouse_path)) as c:
+        assert c.execute("select kind, biz_date, title, delivered_to from meta.alert"
+                         ).fetchall() == [("audit_failed", D2,
+                                           "【普惠数据】2026-01-02 数据审核未通过",
+                                           "none configured")]
