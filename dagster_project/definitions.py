@@ -7,11 +7,10 @@ from dagster import Definitions
 from dagster_project.assets.ingestion import ingest_job, raw_tables
 from dagster_project.resources.duckdb import WarehouseResource
 from dagster_project.sensors.delivery_sensor import delivery_sensor
-from dagster_project.settings import get_settings
 
 defs = Definitions(
     assets=[raw_tables],
     jobs=[ingest_job],
     sensors=[delivery_sensor],
-    resources={"warehouse": WarehouseResource.from_settings(get_settings())},
+    resources={"warehouse": WarehouseResource()},
 )

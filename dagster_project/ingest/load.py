@@ -6,6 +6,7 @@ docs/architecture.md: a date is replaced atomically (delete that ``biz_date`` fr
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from datetime import date
@@ -43,7 +44,7 @@ def has_hashed_pii(table: Table) -> bool:
 def load_date(con: duckdb.DuckDBPyConnection, biz_date: date, fingerprint: str,
               log_rows: list[meta.LogRow], pii_key: bytes, run_id: str | None,
               before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-              pause_s: float = 0.0, say: Callable[[str], None] = print) -> None:
+              pause_s: float = 0.0) -> None:
     """Replace ``biz_date`` in every raw table from the staging tables, then commit.
 
     ``before_commit`` runs inside the transaction (the blocking data-quality checks):
@@ -62,7 +63,8 @@ def load_date(con: duckdb.DuckDBPyConnection, biz_date: date, fingerprint: str,
             before_commit(con)
         if pause_s > 0:
             # crash-safety test aid (settings.load_txn_pause_s): the test kills us here
-            say(f"{biz_date}: load transaction open, pausing {pause_s}s before COMMIT")
+            print(f"{biz_date}: load transaction open, pausing {pause_s}s before COMMIT",
+                  file=sys.stderr, flush=True)
             time.sleep(pause_s)
         con.execute("COMMIT")
     except BaseException:

@@ -104,7 +104,7 @@ def ingest_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, opts: In
                     for tb in contract.TABLE_NAMES]
         t = time.perf_counter()
         load_date(con, delivery.biz_date, fingerprint, log_rows, opts.pii_key, opts.run_id,
-                  before_commit=before_commit, pause_s=opts.pause_s, say=say)
+                  before_commit=before_commit, pause_s=opts.pause_s)
         timings["load"] = time.perf_counter() - t
     except DeliveryRejected as rejected:
         _reject(con, delivery, rejected, scans, controls, opts, time.perf_counter() - t0)
@@ -137,12 +137,13 @@ def _file_violations(scans: dict[str, FileScan], controls: dict[str, Control]) -
         name = c.data_file
         if scan.size != c.size:
             out.append(Violation(name, "byte-size", f"file has {scan.size} bytes, control "
-                                 f"file says {c.size}"))
+                                 f"file says {c.size} (§2)"))
         if scan.md5 != c.md5:
-            out.append(Violation(name, "md5", "MD5 of the file differs from its control file"))
+            out.append(Violation(name, "md5", f"MD5 of the file differs from {c.data_file[:-4]}"
+                                 ".flg (§2)"))
         if scan.records != c.rows:
             out.append(Violation(name, "row-count", f"file has {scan.records} records, "
-                                 f"control file says {c.rows}"))
+                                 f"control file says {c.rows} (§2)"))
         out.extend(scan.violations)
     return out
 

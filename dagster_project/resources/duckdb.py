@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
-from dagster_project.settings import Settings
+from dagster_project.settings import get_settings
 
 
 def connect_warehouse(path: Path, threads: int, memory_limit: str, temp_dir: Path,
@@ -28,22 +28,23 @@ def connect_warehouse(path: Path, threads: int, memory_limit: str, temp_dir: Pat
 
 
 class WarehouseResource(ConfigurableResource):
-    """Opens ``warehouse.duckdb``; a connection per use, closed afterwards."""
+    """Opens ``warehouse.duckdb``; a connection per use, closed afterwards.
 
-    path: str
-    threads: int = 2
-    memory_limit: str = "12GB"
-    temp_dir: str
+    Empty fields mean "from settings at connect time", so one code location serves
+    whatever PUHUI_HOME the process runs with.
+    """
 
-    @classmethod
-    def from_settings(cls, s: Settings) -> WarehouseResource:
-        return cls(path=str(s.warehouse_path), threads=s.threads, memory_limit=s.memory_limit,
-                   temp_dir=str(s.tmp_dir))
+    path: str = ""
+    threads: int = 0
+    memory_limit: str = ""
+    temp_dir: str = ""
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = connect_warehouse(Path(self.path), self.threads, self.memory_limit,
-                                Path(self.temp_dir), read_only=read_only)
+        s = get_settings()
+        con = connect_warehouse(Path(self.path or s.warehouse_path), self.threads or s.threads,
+                                self.memory_limit or s.memory_limit,
+                                Path(self.temp_dir or s.tmp_dir), read_only=read_only)
         try:
             yield con
         finally:

@@ -28,8 +28,9 @@ from dagster_project.settings import get_settings
 INGEST_JOB_NAME = "ingest"
 
 
-def ingest_run_config(landing: str) -> dict:
-    return {"ops": {"raw_tables": {"config": {"landing": landing}}}}
+def ingest_run_config(landing: str, log_level: str = "INFO") -> dict:
+    return {"ops": {"raw_tables": {"config": {"landing": landing}}},
+            "loggers": {"console": {"config": {"log_level": log_level}}}}
 
 
 @sensor(job_name=INGEST_JOB_NAME, minimum_interval_seconds=60,
