@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import duckdb
 
@@ -21,7 +22,6 @@ from dagster_project.indicators import codes_for_grain
 from dagster_project.settings import Settings
 
 SAMPLES = 5  # offending keys quoted per check: enough to start looking, short for a chat
-EXPLAINABLE_RULES = ("dep_bal_day_move",)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 
 
@@ -62,7 +62,12 @@ def _per_date(
     return out
 
 
-def _group(rows: Iterable[tuple], fmt) -> tuple[dict[date, list[str]], dict[date, int]]:  # type: ignore[type-arg]
+Row = tuple[Any, ...]
+
+
+def _group(rows: Iterable[Row], fmt: Callable[[Row], str],
+           ) -> tuple[dict[date, list[str]], dict[date, int]]:
+    """Count problem rows per date (first column) and keep the first SAMPLES of each."""
     problems: dict[date, list[str]] = defaultdict(list)
     counts: dict[date, int] = defaultdict(int)
     for row in rows:
@@ -166,7 +171,7 @@ def dep_bal_day_move(
          settings.audit_dep_move_max],
     ).fetchall()
 
-    def fmt(r: tuple) -> str:  # type: ignore[type-arg]
+    def fmt(r: Row) -> str:
         share = "inf" if r[2] == 0 else f"{(r[3] - r[2]) / r[2]:+.1%}"
         return f"org {r[1]} DEP_BAL {r[2]:.2f} -> {r[3]:.2f} ({share})"
 
@@ -178,10 +183,9 @@ def dep_bal_day_move(
     ok = {d: f"ok; {n} larger moves explained in meta.audit_explanation"
           for d, n in explained.items()}
     limit = f"{settings.audit_dep_move_max:.0%}"
-    out = _per_date("dep_bal_day_move", dates, problems, counts,
-                    what=f"orgs with DEP_BAL moving more than {limit} day over day, unexplained",
-                    ok_detail=ok)
-    return out
+    return _per_date("dep_bal_day_move", dates, problems, counts,
+                     what=f"orgs with DEP_BAL moving more than {limit} day over day, unexplained",
+                     ok_detail=ok)
 
 
 def completeness(
