@@ -35,6 +35,7 @@ DETAIL_TABLES: dict[str, tuple[str, str]] = {
     "fct_policy_lapse_reasons": ("marts.fct_policy_lapse_reasons", "biz_date, org_no"),
     "fct_mgr_scorecard": ("marts.fct_mgr_scorecard", "biz_date, mgr_no"),
     "fct_deposit_balance_daily": ("marts.fct_deposit_balance_daily", "biz_date, org_no"),
+    "fct_org_deposit_growth": ("marts.fct_org_deposit_growth", "biz_date, org_no"),
 }
 
 
