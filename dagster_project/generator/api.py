@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,12 +79,18 @@ def write_day(p: Province, d: dt.date, out: Path, corrupt: str | None = None) ->
     biz = d.strftime(contract.DATE_FORMAT)
     folder = out / biz
     writer.begin_folder(folder, biz)
-    stats = []
-    for table, chunks in render.tables(p, ev, cal.day_no(d)).items():
+
+    def one(item: tuple[str, render.Chunks]) -> writer.FileStat:
+        table, chunks = item
         path = folder / contract.data_file_name(table, biz)
         stat = writer.write_data_file(path, table, chunks, table in render.NON_ASCII)
         writer.write_control(folder, stat, biz)
-        stats.append(stat)
+        return stat
+
+    # two tables at a time: rendering is mostly polars/numpy/hashlib work that releases
+    # the GIL, so both cores of the target machine stay busy
+    with ThreadPoolExecutor(2) as pool:
+        stats = list(pool.map(one, render.tables(p, ev, cal.day_no(d)).items()))
     fault = inject(folder, biz, corrupt) if corrupt else None
     if corrupt != "no-done":
         writer.write_done(folder, biz, [s.name for s in stats])

@@ -9,9 +9,22 @@ import polars as pl
 Column = np.ndarray | pl.Series
 
 
+# Columns that hold money (cents), identifiers or timestamps stay int64; every other
+# integer column (day numbers, indices, codes, rates) fits in int32, which halves the
+# state of a `province` (20M accounts, 10M customers) in memory.
+WIDE = frozenset({"id", "contract", "bal", "disb_amt", "od_prin", "od_int", "amt", "premium",
+                  "activity", "ts", "prin", "int", "acct_id", "loan_id", "phone"})
+
+
+def _narrow(name: str, v: Column) -> Column:
+    if isinstance(v, np.ndarray) and v.dtype == np.int64 and name not in WIDE:
+        return v.astype(np.int32)
+    return v
+
+
 class Cols:
     def __init__(self, **columns: Column) -> None:
-        self.c: dict[str, Column] = dict(columns)
+        self.c: dict[str, Column] = {k: _narrow(k, v) for k, v in columns.items()}
         lens = {len(v) for v in self.c.values()}
         if len(lens) > 1:
             sizes = {k: len(v) for k, v in self.c.items()}
@@ -24,7 +37,7 @@ class Cols:
         return self.c[name]  # type: ignore[return-value]
 
     def __setitem__(self, name: str, value: Column) -> None:
-        self.c[name] = value
+        self.c[name] = _narrow(name, value)
 
     def text(self, name: str) -> pl.Series:
         return self.c[name]  # type: ignore[return-value]

@@ -65,7 +65,7 @@ class Province:
     outlets: np.ndarray  # org indices of active level-4 outlets
     mgrs: Cols
     grids: Cols
-    custs: Cols
+    custs: Cols  # append-only: rows never change once written (render.cust_info caches)
     deps: Cols
     loans: Cols
     limits: Cols
@@ -76,6 +76,8 @@ class Province:
     mgr_index: tuple[np.ndarray, np.ndarray, np.ndarray] = ()  # type: ignore[assignment]
     grid_first: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     home_outlet: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # encoded CUST_INFO chunks of rows that can no longer change (render.cust_info)
+    cust_cache: list[tuple[bytes, int]] = field(default_factory=list)
 
     def take_ids(self, kind: str, n: int) -> np.ndarray:
         start = self.next_id.get(kind, 1)

@@ -28,7 +28,8 @@ class Scale:
 SCALES: dict[str, Scale] = {
     s.name: s
     for s in (
-        Scale("tiny", 2, 2, 8, 24, 3, 400, 800, 160, 240),
+        # tiny renders in chunks of 128 rows so tests exercise chunking and the caches
+        Scale("tiny", 2, 2, 8, 24, 3, 400, 800, 160, 240, chunk_rows=128),
         Scale("small", 4, 3, 36, 180, 6, 20_000, 40_000, 4_000, 6_000),
         Scale("bank", 6, 6, 180, 2_000, 15, 1_000_000, 2_000_000, 200_000, 100_000),
         Scale("province", 60, 8, 2_000, 20_000, 20, 10_000_000, 20_000_000, 2_000_000,

@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,11 @@ class FileStat:
     md5: str
 
 
+# A chunk is a polars frame of text columns, or bytes already encoded (with their row
+# count) when the renderer could reuse yesterday's unchanged rows.
+Chunk = pl.DataFrame | tuple[bytes, int]
+
+
 def encode_chunk(df: pl.DataFrame, transcode: bool) -> bytes:
     buf = io.BytesIO()
     df.write_csv(buf, include_header=False, separator=contract.FIELD_SEP, line_terminator="\n",
@@ -38,17 +44,30 @@ def encode_chunk(df: pl.DataFrame, transcode: bool) -> bytes:
     return raw.decode("utf-8").encode(contract.ENCODING) if transcode else raw
 
 
-def write_data_file(path: Path, table: str, chunks: Iterable[pl.DataFrame],
-                    transcode: bool) -> FileStat:
+def write_data_file(path: Path, table: str, chunks: Iterable[Chunk], transcode: bool) -> FileStat:
+    """Stream ``chunks`` into ``path``; hashing and writing run on a helper thread (both
+    release the GIL) so they overlap with rendering the next chunk."""
     md5 = hashlib.md5()
     rows = size = 0
-    with path.open("wb") as f:
-        for df in chunks:
-            b = encode_chunk(df, transcode)
+    with path.open("wb") as f, ThreadPoolExecutor(1) as io_thread:
+        pending: list[Future[None]] = []
+
+        def sink(b: bytes) -> None:
             md5.update(b)
             f.write(b)
-            rows += df.height
+
+        for chunk in chunks:
+            if isinstance(chunk, tuple):
+                b, n = chunk
+            else:
+                b, n = encode_chunk(chunk, transcode), chunk.height
+            rows += n
             size += len(b)
+            pending.append(io_thread.submit(sink, b))
+            if len(pending) > 2:  # bound the bytes held in memory
+                pending.pop(0).result()
+        for fut in pending:
+            fut.result()
         f.flush()
         os.fsync(f.fileno())
     return FileStat(table, path.name, rows, size, md5.hexdigest())
