@@ -57,6 +57,8 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "PUHUI_WAREHOUSE": str(settings.warehouse_path),
         "PUHUI_DBT_THREADS": str(settings.threads),
         "PUHUI_DBT_MEMORY_LIMIT": settings.memory_limit,
+        # spill inside PUHUI_HOME, like ingestion (architecture.md: nothing outside it)
+        "PUHUI_DBT_TEMP_DIR": str(settings.tmp_dir / "duckdb"),
     }
 
 

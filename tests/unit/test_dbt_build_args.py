@@ -1,0 +1,48 @@
+"""Pure argument builders of the dbt step (dagster_project.dbt_build, assets/dbt.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dagster_project.dbt_build import DBT_PROJECT_DIR, dbt_args, dbt_env, normalize_date
+from dagster_project.settings import Settings
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path)
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("20251230", date(2025, 12, 30)),  # the contract's YYYYMMDD (t1-extract-spec §2)
+    ("2025-12-30", date(2025, 12, 30)),  # ISO, as partition keys are
+    (date(2025, 12, 30), date(2025, 12, 30)),
+    (None, None),  # a normal night: only dates not built yet
+])
+def test_normalize_date(given: object, expected: date | None) -> None:
+    assert normalize_date(given) == expected  # type: ignore[arg-type]
+
+
+def test_redelivery_passes_from_date_as_a_dbt_var(settings: Settings) -> None:
+    args = dbt_args(settings, "build", date(2025, 12, 30))
+    assert args[0] == "build"
+    assert json.loads(args[args.index("--vars") + 1]) == {"from_date": "2025-12-30"}
+    assert "--full-refresh" not in args
+
+
+def test_full_refresh_and_paths_under_puhui_home(settings: Settings) -> None:
+    args = dbt_args(settings, "build", full_refresh=True)
+    assert "--full-refresh" in args and "--vars" not in args
+    assert args[args.index("--project-dir") + 1] == str(DBT_PROJECT_DIR)
+    assert Path(args[args.index("--target-path") + 1]).is_relative_to(settings.home)
+    assert Path(args[args.index("--log-path") + 1]).is_relative_to(settings.home)
+
+
+def test_profile_env_points_at_the_settings_warehouse(settings: Settings) -> None:
+    env = dbt_env(settings)
+    assert env["PUHUI_WAREHOUSE"] == str(settings.warehouse_path)
+    assert Path(env["PUHUI_DBT_TEMP_DIR"]).is_relative_to(settings.home)
