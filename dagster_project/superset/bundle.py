@@ -277,3 +277,24 @@ def stale_files(root: Path = ASSETS_DIR) -> list[str]:
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             out.append(rel)
     return sorted(out)
+
+
+def dashboard_query(chart: Chart, dash: Dashboard, datasource_id: int, biz_dt: str,
+                    path: tuple[str, str, str] = ("全部", "全部", "全部")) -> dict[str, Any]:
+    """The chart-data request a dashboard sends for ``chart`` with its filters set.
+
+    Mirrors the native filters' scoping: trends ignore the date filter, rankings
+    ignore the org filters. Used by the tests and bench/bench_superset.py.
+    """
+    qc = query_context(chart, datasource_id)
+    q = dict(qc["queries"][0])
+    extra: list[dict[str, Any]] = []
+    if chart.key not in dash.not_by_date:
+        extra.append({"col": "biz_dt", "op": "IN", "val": [biz_dt]})
+    if chart.key not in dash.not_by_org:
+        for col, val in zip(("lvl2_org_name", "lvl3_org_name", "lvl4_org_name"), path,
+                            strict=True):
+            extra.append({"col": col, "op": "IN", "val": [val]})
+    q["filters"] = list(q["filters"]) + extra
+    qc["queries"] = [q]
+    return qc

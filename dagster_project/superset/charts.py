@@ -26,6 +26,10 @@ class Chart:
     description: str | None = None
     tags: tuple[str, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        # Superset adds this key on import; having it already keeps export == bundle.
+        self.params.setdefault("annotation_layers", [])
+
 
 def _filters(where: dict[str, Any] | None) -> tuple[list[dict], list[dict]]:
     """Fixed filters as (explore adhoc_filters, chart-data query filters)."""

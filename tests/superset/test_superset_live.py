@@ -1,0 +1,291 @@
+"""Against a REAL Superset (gunicorn, HTTP) reading the real pipeline's `tiny` output.
+
+Figures are compared with ``indicator_value`` read straight from serving.duckdb
+(the long store table, not the wide table the datasets read).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.superset import assets_io, bundle, rls
+from dagster_project.superset.client import SupersetClient, SupersetError
+from dagster_project.superset.dashboards import Dashboard, all_dashboards, cockpit
+
+pytestmark = [pytest.mark.superset, pytest.mark.slow]
+
+
+def _store(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _latest(path: Path) -> str:
+    return str(_store(path, "select max(biz_date) from indicator_value")[0][0])
+
+
+def _value(path: Path, biz_dt: str, org_no: str, code: str) -> float | None:
+    rows = _store(path, "select value from indicator_value where biz_date = ? and org_no = ? "
+                        "and indicator_code = ?", [biz_dt, org_no, code])
+    assert len(rows) == 1, (biz_dt, org_no, code, rows)
+    return None if rows[0][0] is None else float(rows[0][0])
+
+
+def _path_of(path: Path, biz_dt: str, org_no: str) -> tuple[str, str, str]:
+    (row,) = _store(path, "select lvl2_org_name, lvl3_org_name, lvl4_org_name "
+                          "from org_indicator_wide where biz_date = ? and org_no = ?",
+                    [biz_dt, org_no])
+    return row
+
+
+def _ds_ids(client: SupersetClient) -> dict[str, int]:
+    return assets_io.ids_by_uuid(client, "dataset")
+
+
+def _ask(client: SupersetClient, dash: Dashboard, key: str, biz_dt: str,
+         path: tuple[str, str, str] = ("全部", "全部", "全部")) -> list[dict]:
+    chart = next(c for c in dash.charts() if c.key == key)
+    ds = _ds_ids(client)[bundle.uuid_for("dataset", chart.dataset)]
+    return assets_io.chart_data(client, bundle.dashboard_query(chart, dash, ds, biz_dt, path))
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
+# --- import -------------------------------------------------------------------------
+
+
+def _comparable(export: dict[str, dict]) -> dict[str, dict]:
+    """Exported assets keyed by uuid, without what Superset stamps on export."""
+    out = {}
+    for rel, doc in export.items():
+        if rel == "metadata.yaml":
+            continue
+        out[doc["uuid"]] = doc
+    return out
+
+
+def test_import_twice_changes_nothing_and_export_round_trips(superset_stack) -> None:
+    before = _comparable(assets_io.export_all(superset_stack.admin))
+    counts = {r: len(superset_stack.admin.list_all(r, ["id"]))
+              for r in ("chart", "dataset", "dashboard", "database")}
+    assets_io.import_bundle(superset_stack.admin, superset_stack.serving_path)
+    after = _comparable(assets_io.export_all(superset_stack.admin))
+    assert after == before
+    assert counts == {r: len(superset_stack.admin.list_all(r, ["id"])) for r in counts}
+    # Round trip: what Superset exports is what the bundle says, uuid by uuid.
+    for dash in all_dashboards():
+        exported = after[bundle.uuid_for("dashboard", dash.key)]
+        assert exported["dashboard_title"] == dash.title
+        for ch in dash.charts():
+            e = after[bundle.uuid_for("chart", ch.key)]
+            assert (e["slice_name"], e["viz_type"]) == (ch.title, ch.viz_type)
+            assert {k: v for k, v in e["params"].items() if k != "datasource"} == ch.params
+    for ds in bundle.all_datasets():
+        e = after[bundle.uuid_for("dataset", ds.key)]
+        assert {(m["metric_name"], m["expression"], m["verbose_name"], m["d3format"])
+                for m in e["metrics"]} == {
+            (m["metric_name"], m["expression"], m["verbose_name"], m["d3format"])
+            for m in ds.metrics}
+    db = after[bundle.uuid_for("database", bundle.DATABASE_KEY)]
+    assert db["sqlalchemy_uri"] == assets_io.serving_uri(superset_stack.serving_path)
+    assert db["extra"]["engine_params"]["connect_args"] == {"read_only": True}
+
+
+# --- every chart --------------------------------------------------------------------
+
+
+def test_every_chart_of_every_dashboard_returns_data(superset_stack) -> None:
+    biz_dt = _latest(superset_stack.serving_path)
+    ds_ids = _ds_ids(superset_stack.admin)
+    empty, errors = [], []
+    for dash in all_dashboards():
+        for ch in dash.charts():
+            qc = bundle.dashboard_query(ch, dash, ds_ids[bundle.uuid_for("dataset", ch.dataset)],
+                                        biz_dt)
+            try:
+                rows = assets_io.chart_data(superset_stack.admin, qc)
+            except (RuntimeError, SupersetError) as exc:
+                errors.append(f"{dash.key}/{ch.key}: {exc}")
+                continue
+            if not rows:
+                empty.append(f"{dash.key}/{ch.key}")
+    assert errors == []
+    assert empty == []
+
+
+# --- cockpit figures = the published store -----------------------------------------
+
+
+def test_cockpit_cards_equal_indicator_value_for_each_level(superset_stack) -> None:
+    path = superset_stack.serving_path
+    biz_dt = _latest(path)
+    dash = cockpit()
+    cards = [c for c in dash.charts() if c.viz_type == "big_number_total"]
+    assert len(cards) == 12
+    # one org per level: the province, a legal entity, a sub-branch, an outlet
+    orgs = [r[0] for r in _store(
+        path, "select min(org_no) from org_indicator_wide where biz_date = ? "
+              "group by org_level order by org_level", [biz_dt])]
+    assert len(orgs) == 4
+    checked = 0
+    for org_no in orgs:
+        org_path = _path_of(path, biz_dt, org_no)
+        for card in cards:
+            metric = card.params["metric"]
+            rows = _ask(superset_stack.admin, dash, card.key, biz_dt, org_path)
+            assert len(rows) == 1
+            got = rows[0][metric]
+            want = _value(path, biz_dt, org_no, metric.upper())
+            assert _close(None if got is None else float(got), want), (org_no, metric, got, want)
+            checked += 1
+    assert checked == 48
+
+
+def test_cockpit_legal_entity_ranking_equals_indicator_value(superset_stack) -> None:
+    path = superset_stack.serving_path
+    biz_dt = _latest(path)
+    rows = _ask(superset_stack.admin, cockpit(), "cockpit_rank_legal", biz_dt)
+    legal = dict(_store(path, "select org_name, org_no from org_indicator_wide "
+                              "where biz_date = ? and org_level = 2", [biz_dt]))
+    assert sorted(r["org_name"] for r in rows) == sorted(legal)
+    deps = [r["dep_bal"] for r in rows]
+    assert deps == sorted(deps, reverse=True)  # ranked by 各项存款余额
+    for r in rows:
+        for metric in ("dep_bal", "dep_bal_ytd_chg", "dep_bal_mtd_chg", "loan_bal", "npl_ratio"):
+            assert _close(r[metric], _value(path, biz_dt, legal[r["org_name"]], metric.upper()))
+
+
+def test_cockpit_trend_has_one_point_per_loaded_date_equal_to_the_store(superset_stack) -> None:
+    path = superset_stack.serving_path
+    rows = _ask(superset_stack.admin, cockpit(), "cockpit_trend_bal", _latest(path))
+    province = _store(path, "select org_no from org_indicator_wide where org_level = 1 limit 1")
+    want = dict(_store(path, "select strftime(biz_date, '%Y-%m-%d'), value from indicator_value "
+                             "where org_no = ? and indicator_code = 'DEP_BAL'", [province[0][0]]))
+    got = {time.strftime("%Y-%m-%d", time.gmtime(r["biz_date"] / 1000)): r["dep_bal"]
+           for r in rows}
+    assert got.keys() == want.keys()
+    assert all(_close(got[d], want[d]) for d in want)
+
+
+def test_manager_detail_lists_the_managers_of_the_selected_sub_branch(superset_stack) -> None:
+    path = superset_stack.serving_path
+    biz_dt = _latest(path)
+    (branch,) = _store(path, "select min(org_no) from org_indicator_wide "
+                             "where biz_date = ? and org_level = 3", [biz_dt])[0:1]
+    rows = _ask(superset_stack.admin, cockpit(), "cockpit_mgr_deposit", biz_dt,
+                _path_of(path, biz_dt, branch[0]))
+    want = dict(_store(path, "select w.mgr_no, v.value from mgr_indicator_wide w "
+                             "join mgr_indicator_value v on v.biz_date = w.biz_date and "
+                             "v.mgr_no = w.mgr_no and v.indicator_code = 'DEP_BAL' "
+                             "where w.biz_date = ? and w.lvl3_org_no = ?", [biz_dt, branch[0]]))
+    assert want, "the tiny province has managers under every sub-branch"
+    assert {r["mgr_no"]: r["dep_bal"] for r in rows}.keys() == want.keys()
+    assert all(_close(r["dep_bal"], want[r["mgr_no"]]) for r in rows)
+
+
+# --- row-level security -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_users(superset_stack) -> dict[str, dict[str, str]]:
+    return rls.create_demo_users(superset_stack.admin, superset_stack.serving_path,
+                                 superset_stack.settings.superset_home / "demo_users.json")
+
+
+def test_demo_users_exist_for_each_level_and_rerunning_changes_nothing(
+        superset_stack, demo_users) -> None:
+    assert {u.split("_")[1] for u in demo_users} == {"province", "legal", "branch"}
+    again = rls.create_demo_users(superset_stack.admin, superset_stack.serving_path,
+                                  superset_stack.settings.superset_home / "demo_users.json")
+    assert again == demo_users
+    roles = [r["name"] for r in superset_stack.admin.list_all("security/roles", ["name"])]
+    n_orgs = len(_store(superset_stack.serving_path,
+                        "select 1 from dim_org where org_level in (2, 3)"))
+    assert len([r for r in roles if r.startswith(("法人行社_", "支行_"))]) == n_orgs
+    rules = superset_stack.admin.list_all("rowlevelsecurity", ["name"])
+    assert len(rules) == n_orgs
+
+
+@pytest.mark.parametrize(("level", "column"), [("legal", "lvl2_org_no"), ("branch", "lvl3_org_no")])
+def test_restricted_user_gets_only_their_subtree(superset_stack, demo_users, level: str,
+                                                 column: str) -> None:
+    path = superset_stack.serving_path
+    biz_dt = _latest(path)
+    user, entry = next((u, e) for u, e in demo_users.items() if u.startswith(f"demo_{level}_"))
+    client = SupersetClient(superset_stack.server.base_url, user, entry["password"])
+    org_no = entry["org_no"]
+    ds = _ds_ids(superset_stack.admin)
+    org_ds = ds[bundle.uuid_for("dataset", "org_indicator_wide")]
+    mgr_ds = ds[bundle.uuid_for("dataset", "mgr_indicator_scope")]
+
+    def raw(ds_id: int, cols: list[str]) -> list[dict]:
+        qc = {"datasource": {"id": ds_id, "type": "table"}, "force": True,
+              "queries": [{"columns": cols, "metrics": [], "filters": [
+                  {"col": "biz_dt", "op": "IN", "val": [biz_dt]}], "row_limit": 100000,
+                  "orderby": [], "extras": {}}],
+              "result_format": "json", "result_type": "full"}
+        return assets_io.chart_data(client, qc)
+
+    orgs = raw(org_ds, ["org_no", column])
+    want = {r[0] for r in _store(path, f"select org_no from org_indicator_wide where "
+                                       f"biz_date = ? and {column} = ?", [biz_dt, org_no])}
+    assert want and {r["org_no"] for r in orgs} == want
+    assert all(r[column] == org_no for r in orgs)
+    mgrs = raw(mgr_ds, ["mgr_no", column])
+    want_m = {r[0] for r in _store(path, f"select mgr_no from mgr_indicator_wide where "
+                                         f"biz_date = ? and {column} = ?", [biz_dt, org_no])}
+    assert {r["mgr_no"] for r in mgrs} == want_m
+    # The province card (filters at 全部) is the province row, which they may not see.
+    rows = _ask(client, cockpit(), "cockpit_dep_bal", biz_dt)
+    assert rows == [] or rows[0]["dep_bal"] is None
+
+
+def test_province_reader_sees_every_org(superset_stack, demo_users) -> None:
+    path = superset_stack.serving_path
+    biz_dt = _latest(path)
+    entry = demo_users["demo_province"]
+    client = SupersetClient(superset_stack.server.base_url, "demo_province", entry["password"])
+    rows = _ask(client, cockpit(), "cockpit_dep_bal", biz_dt)
+    province = _store(path, "select org_no from org_indicator_wide where org_level = 1 limit 1")
+    assert _close(rows[0]["dep_bal"], _value(path, biz_dt, province[0][0], "DEP_BAL"))
+
+
+# --- publish is seen without a restart ---------------------------------------------
+
+
+def test_a_new_published_file_is_read_on_the_next_query(superset_stack) -> None:
+    """publish renames a new serving.duckdb over the old one; Superset (read-only, no
+    pool, no cache) must show the new figures at once."""
+    path = superset_stack.serving_path
+    biz_dt = _latest(path)
+    province = _store(path, "select org_no from org_indicator_wide where org_level = 1 limit 1")
+    backup = path.with_name("serving.backup.duckdb")
+    shutil.copyfile(path, backup)
+    try:
+        new = path.with_name(".serving.test.new.duckdb")
+        shutil.copyfile(path, new)
+        con = duckdb.connect(str(new))
+        con.execute("update org_indicator_wide set dep_bal = 12345678.0 where biz_date = ? "
+                    "and org_no = ?", [biz_dt, province[0][0]])
+        con.close()
+        os.replace(new, path)
+        rows = _ask(superset_stack.admin, cockpit(), "cockpit_dep_bal", biz_dt)
+        assert rows[0]["dep_bal"] == 12345678.0
+    finally:
+        os.replace(backup, path)
+    rows = _ask(superset_stack.admin, cockpit(), "cockpit_dep_bal", biz_dt)
+    assert _close(rows[0]["dep_bal"], _value(path, biz_dt, province[0][0], "DEP_BAL"))
