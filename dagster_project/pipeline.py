@@ -55,8 +55,15 @@ def instance_for(settings: Settings) -> DagsterInstance:
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     yaml = settings.dagster_home / "dagster.yaml"
     if not yaml.exists():
-        # no network from here (and nothing written outside PUHUI_HOME)
-        yaml.write_text("telemetry:\n  enabled: false\n")
+        # No telemetry (no network, nothing outside PUHUI_HOME). One consolidated event
+        # log instead of a new SQLite file per run: creating and migrating that file cost
+        # seconds per business date here.
+        yaml.write_text(
+            "telemetry:\n  enabled: false\n"
+            "event_log_storage:\n"
+            "  module: dagster._core.storage.event_log\n"
+            "  class: ConsolidatedSqliteEventLogStorage\n"
+            f"  config:\n    base_dir: {settings.dagster_home / 'history'}\n")
     return DagsterInstance.from_config(str(settings.dagster_home))
 
 

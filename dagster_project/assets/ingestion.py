@@ -77,7 +77,7 @@ def raw_tables(context: AssetExecutionContext, config: IngestConfig,
     if not delivery.done_path.is_file():
         raise Failure(f"{d}: no complete delivery in {delivery.folder} (DONE missing)")
     opts = IngestOptions(quarantine_dir=s.quarantine_dir, tmp_dir=s.tmp_dir,
-                         pii_key=s.resolved_pii_key(), run_id=context.run_id,
+                         pii_key=s.resolved_pii_key(), run_id=context.run.run_id,
                          pause_s=s.load_txn_pause_s,
                          parallel_min_bytes=s.ingest_parallel_min_bytes, workers=s.threads)
     outcomes: list[SuiteOutcome] = []
@@ -125,5 +125,4 @@ def _check_results(outcomes: list[SuiteOutcome]) -> Iterator[AssetCheckResult]:
 # The job the sensor and ``puhui run`` launch per business date. The integrator extends
 # the selection with the dbt and publish assets downstream of raw.
 ingest_job = define_asset_job("ingest", selection=AssetSelection.assets(raw_tables),
-                              partitions_def=BIZ_DATE_PARTITIONS,
                               description="Validate and load one business date's delivery.")

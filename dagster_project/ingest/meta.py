@@ -88,8 +88,11 @@ def record_delivery(con: duckdb.DuckDBPyConnection, biz_date: date, fingerprint:
 
 def rebuild_from(con: duckdb.DuckDBPyConnection) -> date | None:
     """The earliest business date dbt must rebuild from (``from_date``), or None."""
-    ensure_meta(con)
-    row = con.execute("SELECT min(biz_date) FROM meta.delivery WHERE needs_rebuild").fetchone()
+    try:  # works on a read-only connection too; no meta yet = nothing loaded
+        row = con.execute("SELECT min(biz_date) FROM meta.delivery WHERE needs_rebuild"
+                          ).fetchone()
+    except duckdb.CatalogException:
+        return None
     return row[0] if row else None
 
 

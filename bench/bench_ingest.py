@@ -1,0 +1,158 @@
+"""Ingestion throughput and peak memory against DuckDB's own read_csv (issue 4 targets).
+
+    uv run python bench/bench_ingest.py --scale bank [--landing DIR] [--date YYYYMMDD]
+
+Generates one delivery (unless --landing has one), then measures, each phase in its own
+process under ``/usr/bin/time -v`` (wall time, peak RSS including children):
+
+- baseline: DuckDB ``read_csv`` of the UTF-8-converted files straight into typed tables
+  (the conversion is done beforehand and not timed);
+- ingest:   our full path on the GB18030 delivery: stream MD5 + transcode, stage, every
+  contract rule, PII hashing, one-transaction load (no Dagster, no GE);
+- checks:   the Great Expectations suites on the loaded date (reported separately).
+
+Target: ingest throughput >= 70 % of baseline, peak memory < 12 GB. Results go to
+docs/benchmarks.md by hand, with the machine's load noted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dagster_project import contract  # noqa: E402
+
+
+def _typed_columns(t: contract.Table) -> str:
+    cols = ", ".join(f"'{c.name}': '{contract.SQL_TYPES[c.type]}'" for c in t.columns)
+    return "{" + cols + "}"
+
+
+def phase_baseline(folder: Path, work: Path) -> dict:
+    import duckdb
+
+    utf8 = work / "utf8"
+    utf8.mkdir(parents=True, exist_ok=True)
+    for t in contract.TABLES:  # conversion is not part of the baseline's time
+        src = next(folder.glob(f"{t.name}_*.dat"))
+        (utf8 / src.name).write_bytes(src.read_bytes().decode("gb18030").encode("utf-8"))
+    db = work / "baseline.duckdb"
+    db.unlink(missing_ok=True)
+    con = duckdb.connect(str(db), config={"threads": 2, "memory_limit": "12GB"})
+    t0 = time.perf_counter()
+    for t in contract.TABLES:
+        f = next(utf8.glob(f"{t.name}_*.dat"))
+        con.execute(f"""CREATE TABLE {t.raw_table} AS SELECT * FROM read_csv(
+            '{f}', delim = '|', header = false, quote = '', escape = '',
+            auto_detect = false, columns = {_typed_columns(t)},
+            dateformat = '%Y%m%d', timestampformat = '%Y%m%d%H%M%S')""")
+    con.execute("CHECKPOINT")
+    secs = time.perf_counter() - t0
+    con.close()
+    return {"seconds": secs, "db_bytes": db.stat().st_size}
+
+
+def phase_ingest(folder: Path, work: Path, checks: bool) -> dict:
+    import duckdb
+
+    from dagster_project.checks.raw_quality import run_suites
+    from dagster_project.ingest.delivery import Delivery
+    from dagster_project.ingest.service import IngestOptions, ingest_delivery
+    from dagster_project.resources.duckdb import connect_warehouse
+
+    db = work / "warehouse.duckdb"
+    db.unlink(missing_ok=True)
+    d = date(int(folder.name[:4]), int(folder.name[4:6]), int(folder.name[6:]))
+    con = connect_warehouse(db, 2, "12GB", work / "tmp")
+    opts = IngestOptions(quarantine_dir=work / "quarantine", tmp_dir=work / "tmp",
+                         pii_key=b"bench")
+    t0 = time.perf_counter()
+    res = ingest_delivery(con, Delivery(d, folder), opts, say=lambda _: None)
+    con.execute("CHECKPOINT")
+    secs = time.perf_counter() - t0
+    out = {"seconds": secs, "timings": res.timings, "rows": sum(res.rows.values()),
+           "bytes": res.bytes, "db_bytes": db.stat().st_size}
+    if checks:
+        t1 = time.perf_counter()
+        outcomes = run_suites(con, d)
+        out["checks_seconds"] = time.perf_counter() - t1
+        out["checks_passed"] = all(o.passed for o in outcomes)
+    con.close()
+    assert isinstance(con, duckdb.DuckDBPyConnection)
+    return out
+
+
+def _timed(args: list[str]) -> tuple[dict, float, int]:
+    """Run this script's phase under /usr/bin/time -v: (result, wall s, max RSS bytes)."""
+    p = subprocess.run(["/usr/bin/time", "-v", sys.executable, __file__, *args],
+                       capture_output=True, text=True, check=True)
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", p.stderr)
+    parts = [float(x) for x in wall.group(1).split(":")]
+    secs = sum(v * 60 ** i for i, v in enumerate(reversed(parts)))
+    return json.loads(p.stdout.strip().splitlines()[-1]), secs, rss * 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", default="bank")
+    ap.add_argument("--landing", type=Path)
+    ap.add_argument("--date", help="YYYYMMDD folder in the landing (default: first)")
+    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--phase", choices=["baseline", "ingest"])
+    ap.add_argument("--folder", type=Path)
+    ap.add_argument("--no-checks", action="store_true")
+    a = ap.parse_args()
+    if a.phase:
+        fn = phase_baseline if a.phase == "baseline" else None
+        res = (fn(a.folder, a.work) if fn else
+               phase_ingest(a.folder, a.work, checks=not a.no_checks))
+        print(json.dumps(res))
+        return
+
+    landing = a.landing or a.work / f"landing-{a.scale}"
+    if not landing.exists():
+        from dagster_project.generator import generate
+
+        t = time.perf_counter()
+        generate(landing, a.scale, "2025-06-30", 1)
+        print(f"generated {a.scale} in {time.perf_counter() - t:.0f}s", flush=True)
+    folder = landing / a.date if a.date else sorted(p for p in landing.iterdir()
+                                                   if p.is_dir())[0]
+    size = sum(f.stat().st_size for f in folder.glob("*.dat"))
+    rows = sum(int(f.read_text().split("|")[1]) for f in folder.glob("*.flg")
+               if not f.name.startswith("DONE"))
+    print(f"delivery {folder.name}: {rows:,} rows, {size / 1e6:,.1f} MB (GB18030)", flush=True)
+    common = ["--work", str(a.work), "--folder", str(folder)]
+    base, base_wall, base_rss = _timed(["--phase", "baseline", *common])
+    ing, ing_wall, ing_rss = _timed(["--phase", "ingest", *common])
+    ratio = base["seconds"] / ing["seconds"]
+    print(f"load average: {os.getloadavg()}")
+    print(f"baseline read_csv: {base['seconds']:.1f}s = {size / 1e6 / base['seconds']:.0f} MB/s,"
+          f" peak RSS {base_rss / 2**30:.2f} GiB")
+    print(f"ingest (decode + validate + load): {ing['seconds']:.1f}s = "
+          f"{size / 1e6 / ing['seconds']:.0f} MB/s, phases {ing['timings']}, "
+          f"peak RSS {ing_rss / 2**30:.2f} GiB (incl. children)")
+    print(f"throughput ratio ingest/baseline: {ratio:.0%} (target >= 70%)")
+    if "checks_seconds" in ing:
+        print(f"GE suites on the loaded date: {ing['checks_seconds']:.1f}s, "
+              f"passed={ing['checks_passed']}")
+    print(f"warehouse bytes per row: {ing['db_bytes'] / ing['rows']:.1f} "
+          f"(baseline typed tables: {base['db_bytes'] / rows:.1f})")
+    print(f"process wall: baseline {base_wall:.1f}s, ingest {ing_wall:.1f}s")
+    shutil.rmtree(a.work / "utf8", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
