@@ -34,7 +34,7 @@ class FileScan:
     violations: list[Violation] = field(default_factory=list)
 
 
-def scan_file(src: Path, tmp_dir: Path) -> FileScan:
+def scan_file(src: Path, tmp_dir: Path, chunk_size: int = CHUNK) -> FileScan:
     """Hash, count and transcode ``src``; a UTF-8 copy is written to ``tmp_dir`` only if needed."""
     res = FileScan(src)
     md5 = hashlib.md5()
@@ -47,7 +47,7 @@ def scan_file(src: Path, tmp_dir: Path) -> FileScan:
     last_byte = b""
     with open(src, "rb") as f:
         while True:
-            chunk = f.read(CHUNK)
+            chunk = f.read(chunk_size)
             if not chunk:
                 break
             md5.update(chunk)
@@ -76,7 +76,7 @@ def scan_file(src: Path, tmp_dir: Path) -> FileScan:
                 with open(src, "rb") as head:
                     remaining = res.size - len(block)
                     while remaining > 0:
-                        piece = head.read(min(CHUNK, remaining))
+                        piece = head.read(min(chunk_size, remaining))
                         out.write(piece)
                         remaining -= len(piece)
             if out is not None:

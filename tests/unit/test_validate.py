@@ -304,3 +304,16 @@ def test_settled_loans_are_not_in_the_gl(tmp_path: Path) -> None:
         rows["GL_BAL"].append(["B001", "13030201", "CNY", "0.01"])
     v = _one(_rejected(tmp_path, gl), "gl-reconciliation")
     assert v.line == 5
+
+
+def test_line_numbers_stay_exact_in_a_big_file(tmp_path: Path) -> None:
+    # DuckDB reads big files with several threads; the staging relies on insertion
+    # order so that rowid + 1 is the line number. 300k lines span many read chunks.
+    n, bad_line = 300_000, 299_998
+
+    def many_txns(rows: Rows) -> None:
+        rows["DEP_TXN"] = [[f"T{i:09d}", "A001", YMD + "120000", "1.00", "C", "1"]
+                           for i in range(1, n + 1)]
+        rows["DEP_TXN"][bad_line - 1][3] = "1.001"
+    v = _one(_rejected(tmp_path, many_txns), "type")
+    assert (v.file, v.line, v.column, v.count) == (f"DEP_TXN_{YMD}.dat", bad_line, "amount", 1)
