@@ -16,7 +16,10 @@ Balances per day (CNY; A004 is USD at 7.10 / 7.20 / 7.15):
                                                                      = 280,000/285,000/286,000
               200001 = 888,000 / 863,000 / 881,000
               400211: A004 10,000×7.10 / 10,000×7.20 / 12,000×7.15 = 71,000/72,000/85,800
-              100000 = 959,000 / 935,000 / 966,800
+              400212 (撤并, no rows of its own): A009 7,000 every day
+              400213 (opened D3): A008 –/–/50,000
+              200002 = 78,000 / 79,000 / 142,800
+              100000 = 966,000 / 942,000 / 1,023,800
     loans in balance (status 1)
               400111: L001 1,000,000/1,000,000/990,000  L002 800,000  L005 50,000
                                                                      = 1,850,000/1,850,000/1,840,000
@@ -25,7 +28,8 @@ Balances per day (CNY; A004 is USD at 7.10 / 7.20 / 7.15):
               (L007 核销 30,000 and L008 结清 0 count in no balance)
               200001 = 2,300,000 / 2,300,000 / 2,370,000
               400211: L006 6,000,000/6,000,000/5,900,000
-              100000 = 8,300,000 / 8,300,000 / 8,270,000
+              400213: L010 –/–/100,000
+              100000 = 8,300,000 / 8,300,000 / 8,370,000
 """
 
 from __future__ import annotations
@@ -68,10 +72,19 @@ DEPOSITS: list[Expect] = [
     (D1, "200001", "DEP_DAVG_YTD", 888_000),
     # FX of the same date: USD 10,000 × 7.20 on D2 (not D1's 7.10)
     (D2, "400211", "DEP_BAL", 72_000),
-    (D3, "100000", "DEP_BAL", 881_000 + 12_000 * 7.15),  # level 1 covers the province
-    (D3, "100000", "DEP_BAL_YTD_CHG", 966_800 - 959_000),
-    (D3, "100000", "DEP_DAVG_MTD", (935_000 + 966_800) / 2),
+    # level 1 covers the province: 200001 + A004 + A008 + A009
+    (D3, "100000", "DEP_BAL", 881_000 + 12_000 * 7.15 + 50_000 + 7_000),
+    (D3, "100000", "DEP_BAL_YTD_CHG", 1_023_800 - 966_000),
+    (D3, "100000", "DEP_DAVG_MTD", (942_000 + 1_023_800) / 2),
     (D3, "300011", "DEP_BAL", 881_000),  # 支行 = its two 网点
+    # READING: a merged (撤并) org's records still roll up by its parent link
+    (D1, "300021", "DEP_BAL", 71_000 + 7_000),
+    (D3, "200002", "DEP_BAL", 85_800 + 7_000 + 50_000),
+    # 400213 did not exist on the loaded start 2025-12-31: its start value is 0
+    (D3, "400213", "DEP_BAL_YTD_CHG", 50_000 - 0),
+    (D3, "400213", "DEP_BAL_MTD_CHG", 50_000 - 0),
+    # READING: on D2, a loaded January day, it did not exist: its value that day is 0
+    (D3, "400213", "DEP_DAVG_MTD", (0 + 50_000) / 2),
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -84,7 +97,13 @@ LOANS: list[Expect] = [
     (D2, "200001", "LOAN_GROWTH_YTD", 0.0),  # 2,300,000 / 2,300,000 − 1
     (D1, "200001", "LOAN_BAL_YTD_CHG", NULL),
     (D1, "200001", "LOAN_GROWTH_YTD", NULL),
-    (D3, "100000", "LOAN_GROWTH_YTD", 8_270_000 / 8_300_000 - 1),
+    (D3, "100000", "LOAN_GROWTH_YTD", 8_370_000 / 8_300_000 - 1),
+    # 400213: LOAN_BAL at year start is 0 (did not exist): growth has a zero denominator
+    (D3, "400213", "LOAN_GROWTH_YTD", NULL),
+    (D3, "400213", "LOAN_BAL_YTD_CHG", 100_000 - 0),
+    # "the value on a loaded period-start date of an org that did not exist then" is 0,
+    # NPL_RATIO included: NPL_RATIO(D3) = 0 / 100,000 = 0, minus 0
+    (D3, "400213", "NPL_RATIO_YTD_CHG", 0.0 - 0),
     # 关注: L005 is class 2 on D1/D2, class 3 on D3
     (D1, "200001", "SM_BAL", 50_000),
     (D3, "200001", "SM_BAL", 0),
@@ -185,7 +204,7 @@ VISITS: list[Expect] = [
     (D2, "400112", "VISIT_CNT_D", 1),  # V0101-2 while M0002 was at 400112
     (D3, "100000", "VISIT_CNT_MTD", 7),
     (D3, "100000", "VISIT_CUST_MTD", 5),  # the prospect has no cust_no
-    (D3, "100000", "VISIT_PER_MGR_MTD", 7 / 3),
+    (D3, "100000", "VISIT_PER_MGR_MTD", 7 / 4),  # M0001 M0002 M0003 M0005 in post
     (D3, "100000", "VISIT_SATIS_MTD", (5 + 3 + 4 + 2 + 5) / 5),
     (D3, "200002", "VISIT_CUST_MTD", 0),
     (D3, "200002", "VISIT_CNT_D", 0),
@@ -259,6 +278,10 @@ MANAGERS: list[Expect] = [
     (D3, "M0003", "INCL_CUST_CNT", 0),
     (D3, "M0003", "NPL_BAL", 0),
     (D3, "M0003", "VISIT_CONV_MTD", 0 / 1),
+    # M0005 was hired on D3: 0 at the year start, 0 on D2 in the daily average
+    (D3, "M0005", "DEP_BAL_YTD_CHG", 50_000 - 0),
+    (D3, "M0005", "DEP_DAVG_MTD", (0 + 50_000) / 2),
+    (D3, "M0005", "VISIT_CONV_MTD", NULL),  # no visits: zero denominator
 ]
 
 ORG_EXPECTED = DEPOSITS + LOANS + INCLUSIVE + VISITS + POLICIES
@@ -333,14 +356,18 @@ def test_manager_grain_attribution(reference_store, e: Expect) -> None:
 
 def test_store_has_one_row_per_status1_org_code_and_date(reference_store) -> None:
     # "for every org with status 1 on that date (all four levels) and every org-grain
-    # code": 8 orgs (400212 is 撤并) × 45 codes × 3 dates; NULLs are rows, not gaps
+    # code": 8 orgs (400212 is 撤并) on D1 and D2, 9 on D3 (+ 400213) × 45 codes;
+    # NULLs are rows, not gaps
     org, mgr = reference_store
-    assert org.height == 8 * 45 * 3
-    assert set(org["org_no"]) == ACTIVE_ORGS
-    assert org.group_by("biz_date", "org_no").len()["len"].to_list() == [45] * 24
-    # "every manager with status 1": M0004 is 离岗
-    assert mgr.height == 3 * 11 * 3
-    assert set(mgr["mgr_no"]) == ACTIVE_MGRS
+    assert org.height == (8 + 8 + 9) * 45
+    for d, orgs in ((D1, ACTIVE_ORGS), (D2, ACTIVE_ORGS), (D3, ACTIVE_ORGS | {"400213"})):
+        day = org.filter(pl.col("biz_date") == d)
+        assert set(day["org_no"]) == orgs
+        assert set(day.group_by("org_no").len()["len"]) == {45}
+    # "every manager with status 1": M0004 is 离岗; M0005 is hired on D3
+    assert mgr.height == (3 + 3 + 4) * 11
+    assert set(mgr.filter(pl.col("biz_date") == D1)["mgr_no"]) == ACTIVE_MGRS
+    assert set(mgr.filter(pl.col("biz_date") == D3)["mgr_no"]) == ACTIVE_MGRS | {"M0005"}
 
 
 # ---------------------------------------------------------------------------------------
