@@ -317,3 +317,23 @@ def test_line_numbers_stay_exact_in_a_big_file(tmp_path: Path) -> None:
         rows["DEP_TXN"][bad_line - 1][3] = "1.001"
     v = _one(_rejected(tmp_path, many_txns), "type")
     assert (v.file, v.line, v.column, v.count) == (f"DEP_TXN_{YMD}.dat", bad_line, "amount", 1)
+
+
+def test_independent_hand_delivery_loads(tmp_path: Path) -> None:
+    # tests/fixtures/deliveries/hand is written against the spec alone by another hand
+    from tests.fixtures.deliveries.hand import DATES, build
+
+    build(tmp_path / "landing")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    for delivery in find_deliveries(tmp_path / "landing"):
+        ingest_delivery(con, delivery, _opts(tmp_path), say=lambda _: None)
+    assert [r[0] for r in con.execute("SELECT biz_date FROM meta.delivery ORDER BY 1")
+            .fetchall()] == list(DATES)
+    for d in DATES:
+        folder = tmp_path / "landing" / d.strftime(contract.DATE_FORMAT)
+        for t in contract.TABLES:
+            rows = int((folder / contract.control_file_name(t.name, d.strftime("%Y%m%d")))
+                       .read_text().split("|")[1])
+            got = con.execute(f"SELECT count(*) FROM raw.{t.raw_table} WHERE biz_date = ?",
+                              [d]).fetchone()
+            assert got == (rows,), (d, t.name)
