@@ -41,7 +41,17 @@ def encode_chunk(df: pl.DataFrame, transcode: bool) -> bytes:
     df.write_csv(buf, include_header=False, separator=contract.FIELD_SEP, line_terminator="\n",
                  quote_style="never", null_value="")
     raw = buf.getvalue()
-    return raw.decode("utf-8").encode(contract.ENCODING) if transcode else raw
+    if not transcode:
+        return raw
+    # transcode in ~8 MB slices cut at line ends: one astral character (a rare name)
+    # makes Python hold a whole slice as 4 bytes per character
+    out, step, i = [], 8 << 20, 0
+    while i < len(raw):
+        j = raw.find(b"\n", min(i + step, len(raw)) - 1)
+        j = len(raw) if j < 0 else j + 1
+        out.append(raw[i:j].decode("utf-8").encode(contract.ENCODING))
+        i = j
+    return b"".join(out)
 
 
 def write_data_file(path: Path, table: str, chunks: Iterable[Chunk], transcode: bool) -> FileStat:
