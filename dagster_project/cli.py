@@ -72,6 +72,31 @@ def generate(
     generate_deliveries(out, scale, start, days, seed=seed, corrupt=corrupt, progress=typer.echo)
 
 
+@app.command("build")
+def build_cmd(
+    from_date: Annotated[str | None, typer.Option(
+        help="Rebuild this business date (YYYYMMDD or YYYY-MM-DD) and every later one.")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild every date from scratch.")] = False,
+) -> None:
+    """dbt build (seeds, models, tests) of the marts and the indicator store."""
+    from dagster_project.dbt_build import build
+    from dagster_project.settings import get_settings
+
+    r = build(get_settings(), from_date=from_date, full_refresh=full_refresh)
+    typer.echo(f"dbt build ok in {r.seconds:.1f} s: {r.counts}")
+
+
+@app.command("publish")
+def publish_cmd() -> None:
+    """Write serving.duckdb from the warehouse marts (new file, atomic rename)."""
+    from dagster_project.publish import publish
+    from dagster_project.settings import get_settings
+
+    r = publish(get_settings())
+    typer.echo(f"published {r.path} in {r.seconds:.1f} s: "
+               + ", ".join(f"{t} {n}" for t, n in r.tables.items()))
+
+
 # --- Superset (issue 6): delegates to dagster_project.superset ------------------------
 superset_app = typer.Typer(help="Superset: the governed datasets and dashboards, as code.",
                            no_args_is_help=True)
