@@ -30,6 +30,8 @@ from dagster_project.generator.model import (
 from dagster_project.generator.writer import Chunk, encode_chunk
 
 Chunks = Iterator[pl.DataFrame]
+# lapse reason index 1..6 → the contract's codes 01-05 and 99 (其他); 0 = none
+LAPSE_REASONS = ("", *contract.CODE_LABELS["lapse_reason"])
 
 NOTES = {
     1: ("走访建档，了解家庭种养殖情况", "新型农业经营主体走访，采集经营信息", "整村授信入户调查"),
@@ -293,7 +295,7 @@ def ins_policy(p: Province) -> Chunks:
             org_no.gather(po["outlet"][s]), mgr_no(po["seller"][s], p), date(po["issue"][s]),
             code(po["freq"][s]), fixed(po["premium"][s], 2), code(po["years"][s], empty=-1),
             date(po["next_due"][s]), code(po["status"][s]), date(po["status_date"][s]),
-            code(po["reason"][s], width=2)])
+            lookup(LAPSE_REASONS, po["reason"][s], po["reason"][s] == 0)])
 
     return chunked(len(po), p.scale.chunk_rows, make)
 

@@ -100,6 +100,12 @@ FORMATS = {
 
 def test_every_field_has_its_type_length_and_code(days: dict) -> None:
     for d, tables in days.items():
+        check_fields(d, tables)
+
+
+def check_fields(d: str, tables: dict[str, list[dict[str, str]]]) -> None:
+    """§2/§4: NULL only where allowed, formats, lengths, and codes from the lists."""
+    if True:
         for t, rows in tables.items():
             table = contract.TABLES_BY_NAME[t]
             for col in table.columns:
@@ -458,10 +464,22 @@ def test_rerun_replaces_a_delivery_with_identical_bytes(tmp_path: Path) -> None:
 # --- realism at `small` scale ------------------------------------------------------------
 
 
-def test_small_province_has_a_plausible_loan_book(tmp_path: Path) -> None:
-    generate(tmp_path, "small", dt.date(2026, 3, 30), 2, seed=1)
-    tb = {t: read(tmp_path / "20260331", t) for t in ("LOAN_DUEBILL", "CUST_INFO",
-                                                     "CREDIT_LIMIT")}
+@pytest.fixture(scope="module")
+def small_day(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, str]]]:
+    root = tmp_path_factory.mktemp("small")
+    generate(root, "small", dt.date(2026, 3, 30), 2, seed=1)
+    return {t: read(root / "20260331", t) for t in contract.TABLE_NAMES}
+
+
+def test_small_province_fields_are_valid(small_day: dict) -> None:
+    # more rows than tiny, so rarely drawn codes (e.g. lapse reason 99) are checked too
+    check_fields("20260331", small_day)
+    reasons = {p["lapse_reason"] for p in small_day["INS_POLICY"]}
+    assert reasons == {"", "01", "02", "03", "04", "05", "99"}
+
+
+def test_small_province_has_a_plausible_loan_book(small_day: dict) -> None:
+    tb = small_day
     assert 19_000 < len(tb["CUST_INFO"]) < 21_000
     inb = [lo for lo in tb["LOAN_DUEBILL"] if lo["status"] == "1"]
     total = sum(cents(lo["balance"]) for lo in inb)
@@ -499,3 +517,47 @@ def test_small_province_has_a_plausible_loan_book(tmp_path: Path) -> None:
     assert any(9_000_000_00 <= s <= 10_000_000_00 for s in near)
     assert any(10_000_000_00 < s <= 12_000_000_00 for s in near)
     assert any(5_000_000_00 < s <= 6_000_000_00 for s in near)
+
+
+def test_credit_limit_status_follows_its_term(days: dict) -> None:
+    seen = Counter()
+    for d, tb in days.items():
+        for lim in tb["CREDIT_LIMIT"]:
+            if lim["status"] == "1":
+                assert lim["start_date"] <= d <= lim["end_date"]
+            assert lim["start_date"] < lim["end_date"]
+            seen[lim["limit_type"], lim["status"]] += 1
+    assert {("1", "1"), ("2", "1"), ("2", "0")} <= set(seen)
+
+
+def test_subjects_match_the_customer_type(days: dict) -> None:
+    tb = days[DATES[-1]]
+    ctype = {c["cust_no"]: c["cust_type"] for c in tb["CUST_INFO"]}
+    for a in tb["DEP_ACCT"]:
+        personal = a["subject_code"] in ("20110101", "20110102")
+        assert personal == (ctype[a["cust_no"]] != "2"), a
+        assert (a["mature_date"] == "") == (a["subject_code"] in ("20110101", "20110201",
+                                                                   "20110301"))
+    for lo in tb["LOAN_DUEBILL"]:
+        corp = lo["subject_code"] in ("13030201", "13030202")
+        assert corp == (ctype[lo["cust_no"]] == "2"), lo
+        if lo["subject_code"] == "13030101":
+            assert lo["purpose"] == "1"
+
+
+def test_loans_are_disbursed_during_the_run(days: dict) -> None:
+    new = [lo for d in DATES[1:] for lo in days[d]["LOAN_DUEBILL"] if lo["disb_date"] == d]
+    assert new
+    assert all(lo["five_class"] == "1" and lo["overdue_days"] == "0" for lo in new)
+
+
+def test_small_province_settles_and_writes_off_loans(small_day: dict) -> None:
+    by_status = Counter(lo["status"] for lo in small_day["LOAN_DUEBILL"])
+    assert by_status["2"] > 0
+    for lo in small_day["LOAN_DUEBILL"]:
+        if lo["status"] == "2":
+            assert lo["balance"] == "0.00"
+        if lo["status"] == "3":
+            assert int(lo["overdue_days"]) > 360 and lo["five_class"] == "5"
+    repays = Counter(r["repay_type"] for r in small_day["LOAN_REPAY"])
+    assert set(repays) == {"1", "2", "3"}
