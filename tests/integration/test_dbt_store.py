@@ -188,3 +188,13 @@ def test_publish_writes_the_agreed_serving_tables(built: Built) -> None:
         assert dup == 0
     finally:
         con.close()
+
+
+def test_dbt_docs_generate_has_no_warnings(built: Built) -> None:
+    """Every model, column doc block and test resolves: warnings are made errors."""
+    from dagster_project.dbt_build import dbt_args, run_dbt
+
+    args = dbt_args(built.full, "docs")
+    res = run_dbt(built.full, ["--warn-error", *args[:1], "generate", *args[1:]])
+    assert res.success, getattr(res, "exception", None)
+    assert (built.full.dbt_target_dir / "catalog.json").exists()
