@@ -134,22 +134,36 @@ def bar(key: str, title: str, dataset: str, x: str, metrics: list[str], fmt: str
 
 def scatter_map(key: str, title: str, dataset: str, lon: str, lat: str,
                 where: dict[str, Any] | None = None, color: tuple[int, int, int] = (205, 0, 3),
-                radius: int = 120) -> Chart:
+                radius: int = 1500) -> Chart:
     """deck.gl points on a plain background: no tile server is ever asked (no internet)."""
     adhoc, qf = _filters(where)
     params = {"viz_type": "deck_scatter", "spatial": {"type": "latlong", "lonCol": lon,
               "latCol": lat}, "adhoc_filters": adhoc, "row_limit": 5000,
-              "point_radius_fixed": {"type": "fix", "value": radius}, "point_unit": "square_m",
+              "point_radius_fixed": {"type": "fix", "value": radius}, "point_unit": "radius_m",
               "min_radius": 2, "max_radius": 30, "multiplier": 1,
               "color_picker": {"r": color[0], "g": color[1], "b": color[2], "a": 0.8},
               "mapbox_style": "", "autozoom": True, "time_range": NO_TIME,
               "viewport": {"longitude": 116.4, "latitude": 39.9, "zoom": 8,
                            "bearing": 0, "pitch": 0}}
-    q = _base_query(qf, columns=[lon, lat], row_limit=5000,
-                    filters=qf + [{"col": lon, "op": "IS NOT NULL"},
-                                  {"col": lat, "op": "IS NOT NULL"}])
+    q = _base_query(qf + [{"col": lon, "op": "IS NOT NULL"}, {"col": lat, "op": "IS NOT NULL"}],
+                    columns=[lon, lat], row_limit=5000)
     return Chart(key, title, "deck_scatter", dataset, params, q)
 
 
 def markdown_text(text: str) -> dict[str, Any]:
     return {"type": "MARKDOWN", "code": text}
+
+
+def pivot(key: str, title: str, dataset: str, rows: list[str], cols: list[str], metric: str,
+          fmt: str = ",.0f", where: dict[str, Any] | None = None) -> Chart:
+    """A cross table (e.g. class migration: 上日分类 × 当日分类)."""
+    adhoc, qf = _filters(where)
+    params = {"viz_type": "pivot_table_v2", "groupbyRows": rows, "groupbyColumns": cols,
+              "metrics": [metric], "metricsLayout": "COLUMNS", "adhoc_filters": adhoc,
+              "row_limit": 10000, "aggregateFunction": "Sum", "valueFormat": fmt,
+              "rowTotals": True, "colTotals": True, "transposePivot": False,
+              "combineMetric": False, "order_desc": True, "rowOrder": "key_a_to_z",
+              "colOrder": "key_a_to_z", "time_range": NO_TIME}
+    q = _base_query(qf, columns=rows + cols, metrics=[metric], orderby=[[metric, False]],
+                    row_limit=10000)
+    return Chart(key, title, "pivot_table_v2", dataset, params, q)

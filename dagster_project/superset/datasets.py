@@ -62,29 +62,34 @@ def org_indicator_wide() -> Dataset:
                    cols, metrics_for("org"))
 
 
-def _mgr_scope_sql() -> str:
-    """Managers, repeated once per ancestor so the org filters select a subtree.
+def expand_paths(base: str, keep: str) -> str:
+    """Repeat each row of ``base`` once per ancestor so the org filters pick a subtree.
 
-    ``mgr_indicator_wide`` carries each manager's own org path on D (names filled
-    at every level); the dashboard filters speak in paths with ``全部`` below the
-    selected level. Each manager row is emitted for its province, legal-entity,
-    sub-branch and outlet path, so choosing (X, 全部, 全部) lists every manager
-    under legal entity X exactly once. Values pass through unchanged.
+    ``base`` yields the ``keep`` columns plus ``p2, p3, p4``: the row's own org
+    path (names of its level-2/3/4 ancestors-or-self, NULL where there is none).
+    The dashboard filters speak in paths with ``全部`` below the selected level,
+    so each row is emitted for its province, legal-entity, sub-branch and outlet
+    path: choosing (X, 全部, 全部) lists every row under legal entity X exactly
+    once. Values pass through unchanged.
     """
-    keep = ("biz_date, mgr_no, mgr_name, org_no, org_name AS mgr_org_name, "
-            "lvl2_org_no, lvl3_org_no, "
-            + ", ".join(i.column_name for i in indicators_for("mgr")))
-    src = "FROM mgr_indicator_wide"
     return (
+        f"WITH b AS (\n{base}\n)\n"
         f"SELECT {keep}, '{ALL}' AS lvl2_org_name, '{ALL}' AS lvl3_org_name, "
-        f"'{ALL}' AS lvl4_org_name {src}\n"
-        f"UNION ALL SELECT {keep}, lvl2_org_name, '{ALL}', '{ALL}' {src} "
-        "WHERE lvl2_org_name IS NOT NULL\n"
-        f"UNION ALL SELECT {keep}, lvl2_org_name, lvl3_org_name, '{ALL}' {src} "
-        "WHERE lvl3_org_name IS NOT NULL\n"
-        f"UNION ALL SELECT {keep}, lvl2_org_name, lvl3_org_name, lvl4_org_name {src} "
-        "WHERE lvl4_org_name IS NOT NULL"
+        f"'{ALL}' AS lvl4_org_name FROM b\n"
+        f"UNION ALL SELECT {keep}, p2, '{ALL}', '{ALL}' FROM b WHERE p2 IS NOT NULL\n"
+        f"UNION ALL SELECT {keep}, p2, p3, '{ALL}' FROM b WHERE p3 IS NOT NULL\n"
+        # An outlet may hang directly under a legal entity: its path has 全部 at 支行.
+        f"UNION ALL SELECT {keep}, p2, COALESCE(p3, '{ALL}'), p4 FROM b WHERE p4 IS NOT NULL"
     )
+
+
+def _mgr_scope_sql() -> str:
+    codes = ", ".join(i.column_name for i in indicators_for("mgr"))
+    base = ("SELECT biz_date, mgr_no, mgr_name, org_no, org_name AS mgr_org_name, lvl2_org_no, "
+            f"lvl3_org_no, {codes}, lvl2_org_name AS p2, lvl3_org_name AS p3, "
+            "lvl4_org_name AS p4 FROM mgr_indicator_wide")
+    keep = f"biz_date, mgr_no, mgr_name, org_no, mgr_org_name, lvl2_org_no, lvl3_org_no, {codes}"
+    return expand_paths(base, keep)
 
 
 def mgr_indicator_scope() -> Dataset:
@@ -106,4 +111,6 @@ def mgr_indicator_scope() -> Dataset:
 
 
 def all_datasets() -> list[Dataset]:
-    return [org_indicator_wide(), mgr_indicator_scope()]
+    from dagster_project.superset.detail_datasets import detail_datasets
+
+    return [org_indicator_wide(), mgr_indicator_scope(), *detail_datasets()]

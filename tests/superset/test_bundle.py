@@ -96,7 +96,7 @@ def test_every_chart_uses_only_columns_and_metrics_its_dataset_has() -> None:
                 assert f["col"] in cols, (ch.key, f["col"])
 
 
-def test_no_chart_computes_a_formula_every_metric_is_a_saved_dictionary_metric() -> None:
+def test_no_chart_computes_a_formula_every_metric_is_a_saved_metric() -> None:
     for dash in all_dashboards():
         for ch in dash.charts():
             for m in ch.query["metrics"]:

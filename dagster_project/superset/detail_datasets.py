@@ -1,0 +1,180 @@
+"""Datasets over the dashboard detail marts (docs/marts.md, "Serving tables").
+
+The marts are already rolled up per org (``org_no`` is the ancestor) or are
+single records (visits). These virtual datasets only attach the filter path:
+rolled-up marts join ``org_indicator_wide`` on (biz_date, org_no) for its
+``全部`` path; record-level marts (visits, scorecards) repeat each record once
+per ancestor (:func:`expand_paths`). Measures are the marts' own columns,
+summed over rows that are each one (date, org, category): no new formula.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster_project.contract import CODE_LABELS
+from dagster_project.superset.datasets import _BIZ_DT, _PATH, _RLS, Dataset, expand_paths
+from dagster_project.superset.metrics import column
+
+_WIDE_PATH = ("w.org_name, w.org_level, w.lvl2_org_name, w.lvl3_org_name, w.lvl4_org_name, "
+              "w.lvl2_org_no, w.lvl3_org_no")
+_JOIN_WIDE = "JOIN org_indicator_wide AS w ON w.biz_date = f.biz_date AND w.org_no = f.org_no"
+_ORG_COLS = [column("org_no", "VARCHAR", "机构号"), column("org_name", "VARCHAR", "机构名称"),
+             column("org_level", "INTEGER", "机构层级")]
+
+
+def sum_metric(name: str, col: str, verbose: str, fmt: str, desc: str) -> dict[str, Any]:
+    return {"metric_name": name, "verbose_name": verbose, "metric_type": None,
+            "expression": f"SUM({col})", "description": desc, "d3format": fmt,
+            "currency": None, "extra": {}, "warning_text": None}
+
+
+def _label_case(col: str, labels: dict[str, str]) -> str:
+    """Code → Chinese label, from the contract's code lists (not hand-typed)."""
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in labels.items())
+    return f"CASE {col} {whens} ELSE {col} END"
+
+
+def loan_five_class() -> Dataset:
+    sql = (f"SELECT f.biz_date, f.org_no, f.five_class, f.five_class_label, f.is_npl, "
+           f"f.loan_cnt, f.loan_bal, f.ovd_bal, {_WIDE_PATH}\n"
+           f"FROM fct_loan_five_class_daily AS f {_JOIN_WIDE}")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
+            column("five_class", "VARCHAR", "五级分类代码"),
+            column("five_class_label", "VARCHAR", "五级分类"),
+            column("is_npl", "BOOLEAN", "是否不良"),
+            column("loan_cnt", "BIGINT", "贷款笔数", groupby=False),
+            column("loan_bal", "DOUBLE", "贷款余额（元）", groupby=False),
+            column("ovd_bal", "DOUBLE", "逾期余额（元）", groupby=False), *_PATH, *_RLS]
+    metrics = [
+        sum_metric("class_loan_bal", "loan_bal", "分类贷款余额", ",.0f",
+                   "在贷贷款余额（CNY），按五级分类；各类合计 = LOAN_BAL。"),
+        sum_metric("class_loan_cnt", "loan_cnt", "分类贷款笔数", ",.0f", "在贷借据笔数。"),
+        sum_metric("class_ovd_bal", "ovd_bal", "分类逾期余额", ",.0f",
+                   "逾期（overdue_days > 0）借据的全部余额。"),
+    ]
+    return Dataset("loan_five_class", "五级分类结构（fct_loan_five_class_daily，按机构汇总）",
+                   cols, metrics, sql=sql)
+
+
+def loan_class_migration() -> Dataset:
+    labels = {**CODE_LABELS["five_class"], "0": "不在贷"}
+    sql = (f"SELECT f.biz_date, f.org_no, f.from_class, f.to_class, "
+           f"{_label_case('f.from_class', labels)} AS from_class_label, "
+           f"{_label_case('f.to_class', labels)} AS to_class_label, f.is_downgrade, "
+           f"f.loan_cnt, f.balance_cny, {_WIDE_PATH}\n"
+           f"FROM fct_loan_class_migration AS f {_JOIN_WIDE}")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
+            column("from_class", "VARCHAR", "上日分类代码"),
+            column("to_class", "VARCHAR", "当日分类代码"),
+            column("from_class_label", "VARCHAR", "上日分类"),
+            column("to_class_label", "VARCHAR", "当日分类"),
+            column("is_downgrade", "BOOLEAN", "是否下迁"),
+            column("loan_cnt", "BIGINT", "笔数", groupby=False),
+            column("balance_cny", "DOUBLE", "余额（元）", groupby=False), *_PATH, *_RLS]
+    metrics = [
+        sum_metric("migration_bal", "balance_cny", "迁移余额", ",.0f",
+                   "较上一加载日的五级分类迁移，当日余额（CNY）。"),
+        sum_metric("migration_cnt", "loan_cnt", "迁移笔数", ",.0f", "借据笔数。"),
+    ]
+    return Dataset("loan_class_migration", "五级分类迁移（fct_loan_class_migration，按机构汇总）",
+                   cols, metrics, sql=sql)
+
+
+def policy_lapse_reasons() -> Dataset:
+    sql = (f"SELECT f.biz_date, f.org_no, f.lapse_reason, f.lapse_reason_label, f.lapsed_cnt, "
+           f"f.followed_up_cnt, f.lapsed_annualised_premium, {_WIDE_PATH}\n"
+           f"FROM fct_policy_lapse_reasons AS f {_JOIN_WIDE}")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
+            column("lapse_reason", "VARCHAR", "失效原因代码"),
+            column("lapse_reason_label", "VARCHAR", "失效原因"),
+            column("lapsed_cnt", "BIGINT", "失效件数", groupby=False),
+            column("followed_up_cnt", "BIGINT", "已跟进件数", groupby=False),
+            column("lapsed_annualised_premium", "DOUBLE", "失效年化保费（元）", groupby=False),
+            *_PATH, *_RLS]
+    metrics = [
+        sum_metric("reason_lapsed_cnt", "lapsed_cnt", "失效件数", ",.0f",
+                   "失效（状态3）期交保单件数，按原因；合计 = POLICY_LAPSED_CNT。"),
+        sum_metric("reason_followed_cnt", "followed_up_cnt", "已跟进件数", ",.0f",
+                   "有保单续期跟进走访（visit_type 4）的失效保单件数。"),
+        sum_metric("reason_lapsed_prem", "lapsed_annualised_premium", "失效年化保费", ",.0f",
+                   "失效保单年化保费（月交×12）。"),
+    ]
+    return Dataset("policy_lapse_reasons", "保单失效原因（fct_policy_lapse_reasons，按机构汇总）",
+                   cols, metrics, sql=sql)
+
+
+def visit_points() -> Dataset:
+    """One row per visit (GPS point) with the visiting manager's org path on D."""
+    base = ("SELECT biz_date, visit_id, mgr_no, mgr_name, org_no, org_name, lvl2_org_no, "
+            "lvl3_org_no, grid_no, grid_name, lon, lat, visit_type_label, outcome_label, "
+            "is_converted, satisfaction, lvl2_org_name AS p2, lvl3_org_name AS p3, "
+            "lvl4_org_name AS p4 FROM fct_visit_points")
+    keep = ("biz_date, visit_id, mgr_no, mgr_name, org_no, org_name, lvl2_org_no, lvl3_org_no, "
+            "grid_no, grid_name, lon, lat, visit_type_label, outcome_label, is_converted, "
+            "satisfaction")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT,
+            column("visit_id", "VARCHAR", "走访编号"), column("mgr_no", "VARCHAR", "客户经理号"),
+            column("mgr_name", "VARCHAR", "客户经理"), column("org_no", "VARCHAR", "所属机构号"),
+            column("org_name", "VARCHAR", "所属机构"), column("grid_no", "VARCHAR", "网格号"),
+            column("grid_name", "VARCHAR", "网格"), column("lon", "DOUBLE", "经度"),
+            column("lat", "DOUBLE", "纬度"), column("visit_type_label", "VARCHAR", "走访类型"),
+            column("outcome_label", "VARCHAR", "走访结果"),
+            column("is_converted", "BOOLEAN", "已转化（授信/用信）"),
+            column("satisfaction", "INTEGER", "满意度"), *_PATH, *_RLS]
+    metrics = [{"metric_name": "visit_records", "verbose_name": "走访记录数", "metric_type": None,
+                "expression": "COUNT(*)", "d3format": ",.0f", "currency": None, "extra": {},
+                "warning_text": None,
+                "description": "所选日期的走访记录条数（按类型/结果拆分；总数即当日走访次数 "
+                               "VISIT_CNT_D）。"}]
+    return Dataset("visit_points", "走访点位（fct_visit_points，每条走访一行，不含备注）",
+                   cols, metrics, sql=expand_paths(base, keep))
+
+
+def mgr_scorecard() -> Dataset:
+    """Manager scorecards: published values against the bank's targets (seeds)."""
+    base = ("SELECT s.biz_date, s.mgr_no, s.mgr_name, s.org_no, w.org_name AS mgr_org_name, "
+            "s.post_type_label, s.indicator_code, d.name_zh AS indicator_name, s.value, "
+            "s.target_value, s.weight, s.achievement, s.score, s.total_score, w.lvl2_org_no, "
+            "w.lvl3_org_no, NULLIF(w.lvl2_org_name, '全部') AS p2, "
+            "NULLIF(w.lvl3_org_name, '全部') AS p3, NULLIF(w.lvl4_org_name, '全部') AS p4\n"
+            "FROM fct_mgr_scorecard AS s "
+            "JOIN org_indicator_wide AS w ON w.biz_date = s.biz_date AND w.org_no = s.org_no "
+            "LEFT JOIN indicator_dictionary AS d ON d.indicator_code = s.indicator_code")
+    keep = ("biz_date, mgr_no, mgr_name, org_no, mgr_org_name, post_type_label, indicator_code, "
+            "indicator_name, value, target_value, weight, achievement, score, total_score, "
+            "lvl2_org_no, lvl3_org_no")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT,
+            column("mgr_no", "VARCHAR", "客户经理号"), column("mgr_name", "VARCHAR", "客户经理"),
+            column("org_no", "VARCHAR", "所属机构号"),
+            column("mgr_org_name", "VARCHAR", "所属机构"),
+            column("post_type_label", "VARCHAR", "岗位"),
+            column("indicator_code", "VARCHAR", "指标代码"),
+            column("indicator_name", "VARCHAR", "考核指标"),
+            column("value", "DOUBLE", "完成值", groupby=False),
+            column("target_value", "DOUBLE", "目标值", groupby=False),
+            column("weight", "DOUBLE", "权重", groupby=False),
+            column("achievement", "DOUBLE", "完成率", groupby=False),
+            column("score", "DOUBLE", "得分", groupby=False),
+            column("total_score", "DOUBLE", "总分", groupby=False), *_PATH, *_RLS]
+
+    def one(name: str, col: str, verbose: str, fmt: str, desc: str) -> dict[str, Any]:
+        # MAX: one row per (manager, indicator); the scorecard mart did the scoring.
+        return {**sum_metric(name, col, verbose, fmt, desc), "expression": f"MAX({col})"}
+
+    metrics = [
+        one("sc_total_score", "total_score", "考核总分", ".1f",
+            "Σ 权重 × 完成率 × 100（完成率封顶 1.5；不良率等越低越好的指标取 目标/完成值）。"),
+        one("sc_value", "value", "完成值", ",.4~r", "已发布的客户经理指标值。"),
+        one("sc_target", "target_value", "目标值", ",.4~r", "银行设定的岗位目标（种子表）。"),
+        one("sc_weight", "weight", "权重", ".0%", "岗位指标权重（种子表）。"),
+        one("sc_achievement", "achievement", "完成率", ".1%", "完成值/目标值，封顶150%。"),
+        one("sc_score", "score", "得分", ".1f", "权重 × 完成率 × 100。"),
+    ]
+    return Dataset("mgr_scorecard", "客户经理考核（fct_mgr_scorecard）", cols, metrics,
+                   sql=expand_paths(base, keep))
+
+
+def detail_datasets() -> list[Dataset]:
+    return [loan_five_class(), loan_class_migration(), policy_lapse_reasons(), visit_points(),
+            mgr_scorecard()]
