@@ -246,6 +246,7 @@ def new_deposits(p: Province, rng: np.random.Generator, cust: np.ndarray, subj: 
         mature=mature, term=term, rate=rate.astype(np.int64), status=np.ones(n, np.int8),
         mgr=np.where(has_mgr, c["mgr"][cust], -1),
         activity=np.zeros(n, np.int64), opening=np.zeros(n, bool),
+        pushed=np.zeros(n, np.int64),
     )
 
 
@@ -498,10 +499,11 @@ def build_policies(p: Province, rng: np.random.Generator, day: int) -> Cols:
     status_date = issue.copy()
     reason = np.zeros(n, np.int8)
     regular_due = np.flatnonzero(next_due != cal.NO_DATE)
-    stage = pick(rng, [0.78, 0.05, 0.11, 0.06], regular_due.size)  # 有效, 复效, 宽限期, 中止
-    # in grace: spread evenly over days 1..60 of grace so lapses fall within any short run
+    stage = pick(rng, [0.84, 0.05, 0.05, 0.06], regular_due.size)  # 有效, 复效, 宽限期, 中止
+    # in grace: spread evenly over days 60..1 of grace (longest first) so lapses fall
+    # within any run of a few days, even in the smallest province
     g = regular_due[stage == 2]
-    into = 1 + (np.arange(g.size) * 7) % 60
+    into = 60 - (np.arange(g.size) * 7) % 60
     next_due[g] = day - into
     status[g], status_date[g] = 2, next_due[g] + 1
     lp = regular_due[stage == 3]

@@ -13,7 +13,7 @@ Column = np.ndarray | pl.Series
 # integer column (day numbers, indices, codes, rates) fits in int32, which halves the
 # state of a `province` (20M accounts, 10M customers) in memory.
 WIDE = frozenset({"id", "contract", "bal", "disb_amt", "od_prin", "od_int", "amt", "premium",
-                  "activity", "ts", "prin", "int", "acct_id", "loan_id", "phone"})
+                  "activity", "ts", "prin", "int", "acct_id", "loan_id", "phone", "pushed"})
 
 
 def _narrow(name: str, v: Column) -> Column:

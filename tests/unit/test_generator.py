@@ -368,11 +368,19 @@ def test_foreign_currency_accounts_and_moving_rates(days: dict) -> None:
 
 
 def test_deposits_pushed_up_at_year_end_and_ebb_after(days: dict) -> None:
+    # 时点冲存: net inflow on the last days of the year, net outflow in early January
+    def net(ds: list[str]) -> int:
+        return sum((1 if t["dr_cr"] == "C" else -1) * cents(t["amount"])
+                   for d in ds for t in days[d]["DEP_TXN"])
+
+    year_end = [d for d in DATES if d.startswith("2025")]
+    january = [d for d in DATES if d.startswith("2026")]
+    assert net(year_end) > 0 > net(january)
+
     def total(d: str) -> int:
         return sum(cents(a["balance"]) for a in days[d]["DEP_ACCT"] if a["ccy"] == "CNY")
 
-    assert total("20251231") > total("20251228")
-    assert total("20260104") < total("20251231")
+    assert total("20251231") > total("20251228") > total("20260104")
 
 
 # --- insurance policies ----------------------------------------------------------------
