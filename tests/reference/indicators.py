@@ -217,7 +217,11 @@ def per_key(keys: pl.DataFrame, grouped: pl.DataFrame, key: str,
             zero_fill: Iterable[str] = ()) -> pl.DataFrame:
     """Attach aggregates to every key; General rules, Empty sets: a sum or count over
     no records is 0 (``zero_fill``), an average stays NULL."""
-    out = keys.join(grouped.rename({grouped.columns[0]: key}), on=key, how="left")
+    # Every figure is a DOUBLE in the store; counts come out of polars as unsigned
+    # integers, and a change of counts (INCL_CUST_YTD_CHG) must be able to go negative.
+    grouped = grouped.rename({grouped.columns[0]: key}).with_columns(
+        pl.exclude(key).cast(pl.Float64))
+    out = keys.join(grouped, on=key, how="left")
     return out.with_columns([pl.col(c).fill_null(0) for c in zero_fill])
 
 

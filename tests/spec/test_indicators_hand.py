@@ -27,9 +27,10 @@ Balances per day (CNY; A004 is USD at 7.10 / 7.20 / 7.15):
                                                                      = 450,000/450,000/530,000
               (L007 核销 30,000 and L008 结清 0 count in no balance)
               200001 = 2,300,000 / 2,300,000 / 2,370,000
-              400211: L006 6,000,000/6,000,000/5,900,000
+              400211: L006 6,000,000/6,000,000/5,900,000  L011 20,000/20,000/– (结清 D3)
               400213: L010 –/–/100,000
-              100000 = 8,300,000 / 8,300,000 / 8,370,000
+              200002 = 6,020,000 / 6,020,000 / 6,000,000
+              100000 = 8,320,000 / 8,320,000 / 8,370,000
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ LOANS: list[Expect] = [
     (D2, "200001", "LOAN_GROWTH_YTD", 0.0),  # 2,300,000 / 2,300,000 − 1
     (D1, "200001", "LOAN_BAL_YTD_CHG", NULL),
     (D1, "200001", "LOAN_GROWTH_YTD", NULL),
-    (D3, "100000", "LOAN_GROWTH_YTD", 8_370_000 / 8_300_000 - 1),
+    (D3, "100000", "LOAN_GROWTH_YTD", 8_370_000 / 8_320_000 - 1),
     # 400213: LOAN_BAL at year start is 0 (did not exist): growth has a zero denominator
     (D3, "400213", "LOAN_GROWTH_YTD", NULL),
     (D3, "400213", "LOAN_BAL_YTD_CHG", 100_000 - 0),
@@ -113,7 +114,7 @@ LOANS: list[Expect] = [
     (D3, "200001", "NPL_RATIO", 200_000 / 2_370_000),
     (D3, "200001", "NPL_RATIO_YTD_CHG", 200_000 / 2_370_000 - 150_000 / 2_300_000),
     (D1, "200001", "NPL_RATIO_YTD_CHG", NULL),
-    (D3, "200002", "NPL_RATIO", 0.0),  # 0 / 5,900,000
+    (D3, "200002", "NPL_RATIO", 0.0),  # 0 / 6,000,000
     # 逾期: the whole balance of L004 (120 days) and L005 (17 days)
     (D3, "200001", "OVD_BAL", 150_000 + 50_000),
     (D3, "200001", "OVD_RATIO", 200_000 / 2_370_000),
@@ -130,7 +131,8 @@ LOANS: list[Expect] = [
 #   L003 C003 农户 + 小微企业主, credit 300,000            → 1(c) and 2: counted once
 #   L004 C004 个体工商户 经营, no valid limit (CL07 失效) → credit = loans 150,000 → 1(b)
 #   L009 C008 个体工商户 经营 (new D3), credit = 100,000     → 1(b)
-#   L005 消费 and L006 大型企业: not inclusive
+#   L011 C009 个体工商户 经营 at 400211, 20,000 on D1/D2, settled on D3 → 1(b) until then
+#   L005 消费, L006 and L010 大型企业: not inclusive
 # ---------------------------------------------------------------------------------------
 INCLUSIVE: list[Expect] = [
     (D3, "200001", "INCL_BAL", 990_000 + 800_000 + 280_000 + 150_000 + 100_000),
@@ -150,9 +152,15 @@ INCLUSIVE: list[Expect] = [
     # 1,850,000 → −1/185 = −0.00541 → 0
     (D3, "400111", "TWO_INCREASE_MET", 0),
     (D3, "400111", "INCL_GROWTH_YTD", 1_790_000 / 1_800_000 - 1),
-    # 200002 has no inclusive loan at year start: INCL_GROWTH_YTD NULL → NULL
-    (D3, "200002", "INCL_GROWTH_YTD", NULL),
-    (D3, "200002", "TWO_INCREASE_MET", NULL),
+    # 200002 loses its only inclusive customer (L011 settled): counts go negative
+    (D3, "200002", "INCL_CUST_YTD_CHG", 0 - 1),
+    (D3, "200002", "INCL_GROWTH_YTD", 0 / 20_000 - 1),
+    # −1 < LOAN_GROWTH_YTD 6,000,000 / 6,020,000 − 1 = −0.0033 → 0
+    (D3, "200002", "TWO_INCREASE_MET", 0),
+    (D3, "100000", "INCL_CUST_YTD_CHG", 5 - 5),  # + C008, − C009
+    # 400213: INCL_BAL 0 now and 0 at year start (did not exist): growth NULL → NULL
+    (D3, "400213", "INCL_GROWTH_YTD", NULL),
+    (D3, "400213", "TWO_INCREASE_MET", NULL),
     (D1, "200001", "TWO_INCREASE_MET", NULL),
     # 授信户数: CL01 C001, CL02 C002, CL03 C003, CL06 C006 (CL04 ended 12-31; CL07 失效)
     (D3, "200001", "CREDIT_CUST_CNT", 4),
@@ -314,9 +322,11 @@ def lookup(store: pl.DataFrame, key: str, e: Expect) -> float | None:
 def assert_hand_value(store: pl.DataFrame, key: str, e: Expect) -> None:
     got, want = lookup(store, key, e), e[3]
     if want is None:
-        assert got is None, f"{_id(e)}: want NULL, got {got}"
+        assert got is None, f"{_id(e)}: want NULL, got {got!r}"
     else:
-        assert got == pytest.approx(want, rel=1e-9, abs=1e-12), f"{_id(e)}"
+        assert got is not None, f"{_id(e)}: want {want!r}, got NULL"
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12), (
+            f"{_id(e)}: want {want!r}, got {got!r}")
 
 
 def test_every_org_code_and_every_manager_code_has_a_hand_value() -> None:
@@ -395,7 +405,7 @@ def test_published_store_gives_every_hand_value(pipeline_store) -> None:
             try:
                 assert_hand_value(store, key, e)
             except AssertionError as exc:
-                failures.append(f"{_id(e)}: want {e[3]!r}; {str(exc).splitlines()[0]}")
+                failures.append(str(exc).splitlines()[0])
     assert not failures, f"{len(failures)} hand values differ:\n" + "\n".join(failures)
 
 
