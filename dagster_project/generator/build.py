@@ -275,7 +275,9 @@ def build_deposits(p: Province, rng: np.random.Generator, day: int) -> Cols:
     sigma = 1.5
     bal = lognormal_cents(rng, medians, sigma, cust.size)
     bal = np.where(demand, bal, (bal // 10_000) * 10_000 + 10_000)  # 定期 in whole 100s
-    bal = np.where(demand & (rng.random(cust.size) < 0.05), 0, bal)  # dormant accounts
+    # 久悬户: a tenth of demand accounts lie empty and unused until they are closed
+    dormant = demand & (rng.random(cust.size) < 0.10)
+    bal = np.where(dormant, 0, bal)
     # foreign-currency demand accounts: every 150th demand account, currencies in turn
     dem_idx = np.flatnonzero(demand & (subj != 4))
     fx_idx = dem_idx[75::150]
@@ -284,7 +286,7 @@ def build_deposits(p: Province, rng: np.random.Generator, day: int) -> Cols:
     bal = (bal * 1_000_000 // fx).astype(np.int64)
     d["bal"] = bal
     d["rate"] = np.where(d["ccy"] > 0, 500, d["rate"])
-    d["activity"] = np.maximum(bal // 5, 20_000 * 1_000_000 // fx)
+    d["activity"] = np.where(dormant, 0, np.maximum(bal // 5, 20_000 * 1_000_000 // fx))
     d["status"] = np.where(rng.random(cust.size) < 0.003, 2, 1).astype(np.int8)
     return d
 
@@ -503,7 +505,7 @@ def build_policies(p: Province, rng: np.random.Generator, day: int) -> Cols:
     # in grace: spread evenly over days 60..1 of grace (longest first) so lapses fall
     # within any run of a few days, even in the smallest province
     g = regular_due[stage == 2]
-    into = 60 - (np.arange(g.size) * 7) % 60
+    into = 60 - (np.arange(g.size) * 3) % 60
     next_due[g] = day - into
     status[g], status_date[g] = 2, next_due[g] + 1
     lp = regular_due[stage == 3]

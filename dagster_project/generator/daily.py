@@ -114,7 +114,8 @@ def _deposits(p: Province, rng: np.random.Generator, day: int, flags: dict[str, 
 
     # --- ordinary traffic on demand accounts (Poisson count per account) ---------
     lam = np.where(dep["subj"] == 2, 0.8, np.where(dep["subj"] == 4, 0.03, 0.12))
-    lam = lam * (0.6 if flags["weekend"] else 1.0) * (demand & live & ~opening)
+    lam = lam * (0.6 if flags["weekend"] else 1.0) * (demand & live & ~opening) * (
+        dep["activity"] > 0)
     cnt = rng.poisson(lam)
     acct = np.repeat(np.arange(n), cnt)
     m = acct.size
@@ -131,7 +132,8 @@ def _deposits(p: Province, rng: np.random.Generator, day: int, flags: dict[str, 
     # (about +1.5 % of demand balances a day at year end, +0.7 % at quarter end)
     q_push = 0.06 if flags["year_push"] else 0.03 if flags["quarter_push"] else 0.0
     if q_push:
-        pa = np.flatnonzero(demand & live & ~opening & (rng.random(n) < q_push))
+        pa = np.flatnonzero(demand & live & ~opening & (dep["activity"] > 0)
+                            & (rng.random(n) < q_push))
         p_amt = (dep["activity"][pa] * rng.uniform(1, 5, pa.size)).astype(np.int64) + 100
         dep["pushed"][pa] += p_amt
         acct, amt = np.concatenate([acct, pa]), np.concatenate([amt, p_amt])
