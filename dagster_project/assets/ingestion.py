@@ -83,7 +83,7 @@ def raw_tables(context: AssetExecutionContext, config: IngestConfig,
     outcomes: list[SuiteOutcome] = []
 
     def checks(con: duckdb.DuckDBPyConnection) -> None:
-        outcomes.extend(run_suites(con, d))
+        outcomes.extend(run_suites(con, d, s.checks_max_rows))
         if any(o.blocking_failed for o in outcomes):
             raise DeliveryRejected(delivery.ymd, [
                 Violation(contract.data_file_name(o.table, delivery.ymd), "expectations",

@@ -23,14 +23,16 @@ def decimal_shape(col: Column) -> tuple[int, int]:
 def format_rule(col: Column, v: str) -> tuple[str, str] | None:
     """(predicate true when the non-NULL value ``v`` is malformed, description)."""
     t = col.type
+    # GLOB and length instead of regular expressions: same strictness (only the digits
+    # §2 allows; DuckDB's own casts would accept ' 12', '+12' or '1_000'), cheaper.
     if t == "int":
-        return (f"NOT regexp_full_match({v}, '-?[0-9]{{1,10}}') "
-                f"OR try_cast({v} AS INTEGER) IS NULL", "not an integer")
+        return (f"length({v}) > 11 OR {v} GLOB '*[!0-9-]*' OR try_cast({v} AS INTEGER) IS NULL",
+                "not an integer")
     if t == "date":
-        return (f"NOT regexp_full_match({v}, '[0-9]{{8}}') "
+        return (f"length({v}) <> 8 OR {v} GLOB '*[!0-9]*' "
                 f"OR try_strptime({v}, '%Y%m%d') IS NULL", "not a date YYYYMMDD")
     if t == "timestamp":
-        return (f"NOT regexp_full_match({v}, '[0-9]{{14}}') "
+        return (f"length({v}) <> 14 OR {v} GLOB '*[!0-9]*' "
                 f"OR try_strptime({v}, '%Y%m%d%H%M%S') IS NULL",
                 "not a timestamp YYYYMMDDHHMMSS")
     if t in DECIMAL_SCALE:

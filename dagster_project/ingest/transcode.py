@@ -55,9 +55,8 @@ def scan_file(src: Path, tmp_dir: Path, chunk_size: int = CHUNK) -> FileScan:
             last_byte = chunk[-1:]
             if failed:
                 continue  # keep hashing so the md5 rule is still reported
-            for cand in _DELIM_CANDIDATES:
-                if cand not in present and cand in chunk:
-                    present.add(cand)
+            if _DELIM_CANDIDATES[0] in chunk:  # rare: look for a free byte at the end
+                present.add(_DELIM_CANDIDATES[0])
             if b"\r" in chunk:
                 # §2: records end with LF; text never holds CR (a CRLF file is not the format)
                 pos = chunk.index(b"\r")
@@ -101,6 +100,10 @@ def scan_file(src: Path, tmp_dir: Path, chunk_size: int = CHUNK) -> FileScan:
     res.records = lines_before + (1 if last_byte and last_byte != b"\n" else 0)
     res.md5 = md5.hexdigest()
     res.utf8_path = dst if out is not None else src
+    if present:  # \x01 occurs in the file: one more pass to find bytes that do not
+        with open(src, "rb") as f:
+            while chunk := f.read(chunk_size):
+                present.update(c for c in _DELIM_CANDIDATES if c not in present and c in chunk)
     free = [c for c in _DELIM_CANDIDATES if c not in present]
     if not free and not failed:
         res.violations.append(Violation(src.name, "control-characters",

@@ -20,11 +20,13 @@ def connect_warehouse(path: Path, threads: int, memory_limit: str, temp_dir: Pat
                       read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     temp_dir.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only, config={
+    con = duckdb.connect(str(path), read_only=read_only, config={
         "threads": threads, "memory_limit": memory_limit,
         "temp_directory": str(temp_dir / "duckdb"),
         "preserve_insertion_order": True,  # staging relies on rowid = line order
     })
+    con.execute("SET enable_progress_bar = false")  # the CLI prints its own progress lines
+    return con
 
 
 class WarehouseResource(ConfigurableResource):

@@ -225,6 +225,10 @@ def test_missing_field_on_a_pii_line_does_not_leak_pii(tmp_path: Path) -> None:
     ("DEP_ACCT", 3, "balance", "1,200.00"),  # no thousands separators
     ("DEP_ACCT", 1, "rate", "0.35001"),  # DECIMAL(8,4): at most 4 places
     ("GRID", 1, "household_cnt", "3.5"),  # INT
+    ("GRID", 1, "household_cnt", "+350"),  # digits only (DuckDB's cast would accept it)
+    ("GRID", 1, "household_cnt", "1_000"),
+    ("DEP_ACCT", 1, "open_date", " 2020010"),  # 8 characters, not 8 digits
+    ("DEP_TXN", 2, "txn_time", "2025013112000"),  # 13 digits
     ("FX_RATE", 2, "rate_to_cny", "7.1234567"),  # DECIMAL(12,6)
 ])
 def test_field_types(tmp_path: Path, table: str, line: int, column: str, value: str) -> None:

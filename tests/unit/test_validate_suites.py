@@ -25,7 +25,8 @@ def test_suite_of_loan_duebill_by_hand() -> None:
     assert ("expect_column_values_to_be_in_set", "five_class") in kinds
     assert ("expect_column_values_to_be_between", "balance") in kinds
     drift = suite["expectations"][-1]
-    assert drift["type"] == "expect_table_row_count_to_be_between"
+    assert (drift["type"], drift["kwargs"]["column"]) == (
+        "expect_column_values_to_be_between", "table_rows")
     assert drift["meta"]["blocking"] is True  # full table
 
 
