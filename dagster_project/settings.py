@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         description="Testing aid: seconds a load holds its transaction open before COMMIT, so "
         "the crash-safety test can SIGKILL a load mid-date. Keep 0 in production.",
     )
+    checks_max_rows: int = Field(
+        default=200_000,
+        description="Great Expectations validates at most this many rows per raw table and "
+        "date (a repeatable sample); the SQL validation covers every row.",
+    )
     ingest_parallel_min_bytes: int = Field(
         default=64 << 20,
         description="Deliveries at least this big are transcoded by a process per core.",
