@@ -68,8 +68,14 @@ def dbt_args(
     from_date: date | None = None,
     full_refresh: bool = False,
     select: str | None = None,
+    test_from_date: date | None = None,
 ) -> list[str]:
-    """Command-line arguments of one dbt invocation (pure, so it is unit-testable)."""
+    """Command-line arguments of one dbt invocation (pure, so it is unit-testable).
+
+    ``from_date`` is the first date the models rebuild; ``test_from_date`` the
+    first date the data tests look at (the dates this run builds), so a night's
+    tests do not rescan the whole history.
+    """
     target = settings.dbt_target_dir
     args = [
         command,
@@ -78,13 +84,47 @@ def dbt_args(
         "--target-path", str(target),
         "--log-path", str(target.parent / "logs"),
     ]
+    dbt_vars = {}
     if from_date is not None:
-        args += ["--vars", json.dumps({"from_date": from_date.isoformat()})]
+        dbt_vars["from_date"] = from_date.isoformat()
+    if test_from_date is not None and not full_refresh:
+        dbt_vars["test_from_date"] = test_from_date.isoformat()
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
     if full_refresh and command in ("build", "run", "seed"):
         args.append("--full-refresh")
     if select:
         args += ["--select", select]
     return args
+
+
+def first_unbuilt_date(settings: Settings) -> date | None:
+    """Earliest loaded business date not yet in the published store (None: build all).
+
+    The same rule as the models' default window (macros/build_from_date.sql), read
+    before dbt runs so the data tests can be limited to the dates being built.
+    """
+    import duckdb
+
+    if not settings.warehouse_path.exists():
+        return None
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        has_store = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [MARTS_SCHEMA, "indicator_value"]).fetchone()[0]
+        has_raw = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'raw' "
+            "and table_name = 'org_info'").fetchone()[0]
+        if not has_store or not has_raw:
+            return None
+        row = con.execute(
+            "select min(loaded.biz_date) from (select distinct biz_date from raw.org_info) loaded "
+            f"where loaded.biz_date not in (select distinct biz_date from {MARTS_SCHEMA}"
+            ".indicator_value)").fetchone()
+        return row[0] if row and row[0] is not None else date(9999, 12, 31)
+    finally:
+        con.close()
 
 
 def run_dbt(settings: Settings, args: list[str]) -> object:
@@ -130,8 +170,9 @@ def build(
     everything. Raises :class:`DbtBuildError` naming the failed nodes.
     """
     start = normalize_date(from_date)
+    tests_from = start if start is not None else first_unbuilt_date(settings)
     began = time.perf_counter()
-    res = run_dbt(settings, dbt_args(settings, "build", start, full_refresh, select))
+    res = run_dbt(settings, dbt_args(settings, "build", start, full_refresh, select, tests_from))
     seconds = time.perf_counter() - began
     counts: dict[str, int] = {}
     failures: list[str] = []

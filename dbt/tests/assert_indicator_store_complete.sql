@@ -5,7 +5,8 @@ with
 
 active_orgs as (
 
-    select biz_date, org_no from {{ ref('stg_t1__orgs') }} where org_status = '1'
+    select biz_date, org_no from {{ ref('stg_t1__orgs') }}
+    where org_status = '1' and biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
 
 ),
 
@@ -13,6 +14,7 @@ published as (
 
     select biz_date, org_no, count(*) as row_count
     from {{ ref('indicator_value') }}
+    where biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
     group by biz_date, org_no
 
 ),

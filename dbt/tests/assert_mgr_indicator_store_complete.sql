@@ -4,7 +4,8 @@ with
 
 active_managers as (
 
-    select biz_date, mgr_no from {{ ref('stg_t1__customer_managers') }} where mgr_status = '1'
+    select biz_date, mgr_no from {{ ref('stg_t1__customer_managers') }}
+    where mgr_status = '1' and biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
 
 ),
 
@@ -12,6 +13,7 @@ published as (
 
     select biz_date, mgr_no, count(*) as row_count
     from {{ ref('mgr_indicator_value') }}
+    where biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
     group by biz_date, mgr_no
 
 ),

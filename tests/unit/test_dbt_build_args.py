@@ -46,3 +46,11 @@ def test_profile_env_points_at_the_settings_warehouse(settings: Settings) -> Non
     env = dbt_env(settings)
     assert env["PUHUI_WAREHOUSE"] == str(settings.warehouse_path)
     assert Path(env["PUHUI_DBT_TEMP_DIR"]).is_relative_to(settings.home)
+
+
+def test_data_tests_look_at_the_dates_being_built(settings: Settings) -> None:
+    args = dbt_args(settings, "build", None, test_from_date=date(2026, 1, 4))
+    assert json.loads(args[args.index("--vars") + 1]) == {"test_from_date": "2026-01-04"}
+    # a full refresh rebuilds (and so tests) every date
+    args = dbt_args(settings, "build", None, full_refresh=True, test_from_date=date(2026, 1, 4))
+    assert "--vars" not in args
