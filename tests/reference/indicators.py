@@ -390,8 +390,7 @@ def visits(day: Day, history: dict[dt.date, Day]) -> pl.DataFrame:
     mgr_org = day.t["CUST_MGR"].select("mgr_no", pl.col("org_no").alias("mgr_org"))
     ytd = visits_up_to(history, d, dt.date(d.year, 1, 1)).join(mgr_org, on="mgr_no",
                                                                how="left")
-    in_month = pl.col("visit_date") >= d.replace(day=1)
-    mtd = in_month
+    mtd = pl.col("visit_date") >= d.replace(day=1)
     grouped = rollup(ytd, "mgr_org", day).group_by("anc_org_no").agg(
         (pl.col("visit_date") == d).sum().alias("VISIT_CNT_D"),
         mtd.sum().alias("VISIT_CNT_MTD"),
