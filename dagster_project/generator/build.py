@@ -194,9 +194,12 @@ def build_customers(scale: Scale, rng: np.random.Generator, orgs: Orgs, outlets:
                     .when(pl.col("t") == 3).then(pl.col("c") + pl.col("pn") + pl.col("s"))
                     .otherwise(pl.col("c") + pl.col("co") + pl.col("es")))
             .to_series())
-    ids_person = idcodes.resident_ids(region, cal.ymd(np.where(person, birth, 0)), male, rng)
-    ids_ent = idcodes.credit_codes(region, rng)
-    id_no = pl.select(pl.when(pl.Series(person)).then(ids_person).otherwise(ids_ent)).to_series()
+    ip, ie = np.flatnonzero(person), np.flatnonzero(~person)
+    ids = pl.concat([idcodes.resident_ids(region[ip], cal.ymd(birth[ip]), male[ip], rng),
+                     idcodes.credit_codes(region[ie], rng)])
+    where = np.empty(n, np.int64)
+    where[ip], where[ie] = np.arange(ip.size), ip.size + np.arange(ie.size)
+    id_no = ids.gather(where)
     grid = np.where(person & (rng.random(n) < 0.88),
                     grid_first[outlet] + rng.integers(0, scale.grids_per_outlet, n), -1)
     return Cols(

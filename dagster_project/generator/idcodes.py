@@ -19,16 +19,20 @@ _USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
 _ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 
 
-def _digits(values: np.ndarray, width: int) -> np.ndarray:
-    """(n,) non-negative ints → (n, width) decimal digits, most significant first."""
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return (values[:, None] // powers[None, :]) % 10
+def _weighted_digit_sum(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ digit_i · weight_i over the decimal digits of ``values`` (most significant first,
+    as many digits as weights), one digit position at a time to keep memory flat."""
+    v = values.astype(np.int64).copy()
+    total = np.zeros(v.size, np.int64)
+    for w in weights[::-1]:
+        total += (v % 10) * int(w)
+        v //= 10
+    return total
 
 
 def id_check_char(first17: np.ndarray) -> np.ndarray:
     """GB 11643 check character for 17-digit bodies given as int64."""
-    s = (_digits(first17, 17) * _ID_WEIGHTS).sum(axis=1) % 11
-    return _ID_CHECK[s]
+    return _ID_CHECK[_weighted_digit_sum(first17, _ID_WEIGHTS) % 11]
 
 
 def resident_ids(region: np.ndarray, birth_ymd: np.ndarray, male: np.ndarray,
@@ -36,22 +40,20 @@ def resident_ids(region: np.ndarray, birth_ymd: np.ndarray, male: np.ndarray,
     """18-character 居民身份证号码 whose birth date and gender digit match the customer."""
     seq = rng.integers(0, 500, region.size) * 2 + np.where(male, 1, 0)  # odd = male
     body = region.astype(np.int64) * 10**11 + birth_ymd.astype(np.int64) * 1000 + seq
-    check = id_check_char(body)
-    return pl.Series(body).cast(pl.Utf8) + pl.Series(check)
+    return pl.Series(body).cast(pl.Utf8) + pl.Series(id_check_char(body))
 
 
 def credit_codes(region: np.ndarray, rng: np.random.Generator) -> pl.Series:
     """18-character 统一社会信用代码 (GB 32100) with valid organisation-code and final checks."""
     n = region.size
     org_body = rng.integers(10_000_000, 100_000_000, n)
-    od = _digits(org_body, 8)
-    c9 = 11 - (od * _ORG_WEIGHTS).sum(axis=1) % 11  # GB 11714: 10 → X, 11 → 0
-    c9v = np.where(c9 == 11, 0, c9)  # numeric value in the USCC alphabet (X is 33 → 'X')
-    c9c = np.where(c9 == 10, "X", np.where(c9 == 11, "0", c9.astype(str)))
-    x_value = _USCC_CHARS.index("X")
-    head = np.column_stack([np.full(n, 9), np.full(n, 1), _digits(region.astype(np.int64), 6), od,
-                            np.where(c9 == 10, x_value, c9v)])
-    s = (head * _USCC_WEIGHTS).sum(axis=1) % 31
+    c9 = 11 - _weighted_digit_sum(org_body, _ORG_WEIGHTS) % 11  # GB 11714: 10 → X, 11 → 0
+    c9c = np.where(c9 == 10, "X", np.where(c9 == 11, "0", (c9 % 10).astype(str)))
+    c9v = np.where(c9 == 10, _USCC_CHARS.index("X"), np.where(c9 == 11, 0, c9))
+    # positions 1-8 ("91" + region), 9-16 (organisation body), 17 (its check)
+    head = 9 * _USCC_WEIGHTS[0] + 1 * _USCC_WEIGHTS[1]
+    s = (head + _weighted_digit_sum(region, _USCC_WEIGHTS[2:8])
+         + _weighted_digit_sum(org_body, _USCC_WEIGHTS[8:16]) + c9v * _USCC_WEIGHTS[16]) % 31
     c18 = np.array(list(_USCC_CHARS))[(31 - s) % 31]
     body16 = 91 * 10**14 + region.astype(np.int64) * 10**8 + org_body
     return pl.Series(body16).cast(pl.Utf8) + pl.Series(c9c) + pl.Series(c18)
