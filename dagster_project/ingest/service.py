@@ -26,7 +26,7 @@ import duckdb
 
 from dagster_project import contract
 from dagster_project.ingest import meta
-from dagster_project.ingest.delivery import Control, Delivery, read_manifest
+from dagster_project.ingest.delivery import Control, Delivery, find_deliveries, read_manifest
 from dagster_project.ingest.errors import DeliveryRejected, Violation
 from dagster_project.ingest.load import ensure_raw, load_date
 from dagster_project.ingest.plan import wait_reason
@@ -75,7 +75,9 @@ def ingest_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, opts: In
     if loaded.get(delivery.biz_date) == fingerprint:
         say(f"{delivery.biz_date}: identical to the loaded delivery, nothing to do")
         return IngestResult(delivery.biz_date, "unchanged")
-    reason = wait_reason(delivery.biz_date, set(loaded), set())
+    # back-filling before the first loaded date needs the days in between delivered
+    pending = {x.biz_date for x in find_deliveries(delivery.folder.parent)} - set(loaded)
+    reason = wait_reason(delivery.biz_date, set(loaded), pending)
     if reason:
         raise DeliveryWaits(f"{delivery.biz_date}: {reason}")
 

@@ -341,3 +341,37 @@ def test_independent_hand_delivery_loads(tmp_path: Path) -> None:
             got = con.execute(f"SELECT count(*) FROM raw.{t.raw_table} WHERE biz_date = ?",
                               [d]).fetchone()
             assert got == (rows,), (d, t.name)
+
+
+def test_backfill_two_days_before_the_first_loaded_date(tmp_path: Path) -> None:
+    # plan.wait_reason: a back-fill loads when every day up to the first loaded date
+    # is delivered; the loader itself must agree with the plan
+    landing = tmp_path / "landing"
+    first, d1, d2 = date(2025, 2, 3), date(2025, 2, 1), date(2025, 2, 2)
+    for d in (first, d1, d2):
+        write_delivery(landing, d)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ingest_delivery(con, Delivery(first, landing / "20250203"), _opts(tmp_path),
+                    say=lambda _: None)
+    ingest_delivery(con, Delivery(d1, landing / "20250201"), _opts(tmp_path),
+                    say=lambda _: None)
+    ingest_delivery(con, Delivery(d2, landing / "20250202"), _opts(tmp_path),
+                    say=lambda _: None)
+    assert con.execute("SELECT biz_date FROM meta.delivery ORDER BY 1").fetchall() == [
+        (d1,), (d2,), (first,)]
+    flags = con.execute("SELECT bool_and(needs_rebuild) FROM meta.delivery").fetchone()
+    assert flags == (True,)
+
+
+def test_date_after_a_gap_waits(tmp_path: Path) -> None:
+    from dagster_project.ingest.service import DeliveryWaits
+
+    landing = tmp_path / "landing"
+    for d in (date(2025, 2, 1), date(2025, 2, 3)):
+        write_delivery(landing, d)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ingest_delivery(con, Delivery(date(2025, 2, 1), landing / "20250201"), _opts(tmp_path),
+                    say=lambda _: None)
+    with pytest.raises(DeliveryWaits, match="2025-02-02"):
+        ingest_delivery(con, Delivery(date(2025, 2, 3), landing / "20250203"),
+                        _opts(tmp_path), say=lambda _: None)
