@@ -244,12 +244,15 @@ POLICIES: list[Expect] = [
     (D2, "200001", "LAPSE_FOLLOWUP_RATE", 0 / 2),
     (D1, "200001", "LAPSE_FOLLOWUP_RATE", 0 / 1),
     (D3, "400111", "LAPSE_FOLLOWUP_RATE", NULL),  # no lapsed policy
-    # D3 < next_due ≤ D3+30 (01-03..02-01): P002 3,000 (01-15) + P003 500 (01-10)
+    # D3 < next_due ≤ D3+30 (01-03..02-01): P002 3,000 (01-15) + P003 500 (01-31; per
+    # instalment, not annualised); P005 was due 12-15, P001 is single-premium
     (D3, "200001", "RENEWAL_DUE_30D", 3_000 + 500),
+    # D1: P003 is due on D1 itself, outside D < next_due; only P002
+    (D1, "200001", "RENEWAL_DUE_30D", 3_000),
     # P006 (复效, 1,000) due 01-31: outside 01-01..01-30 on D1, inside 01-02..01-31 on D2
     (D1, "200002", "RENEWAL_DUE_30D", 0),
     (D2, "200002", "RENEWAL_DUE_30D", 1_000),
-    (D1, "100000", "RENEWAL_DUE_30D", 3_500),
+    (D1, "100000", "RENEWAL_DUE_30D", 3_000),
 ]
 
 # ---------------------------------------------------------------------------------------
