@@ -27,10 +27,11 @@ Balances per day (CNY; A004 is USD at 7.10 / 7.20 / 7.15):
                                                                      = 450,000/450,000/530,000
               (L007 核销 30,000 and L008 结清 0 count in no balance)
               200001 = 2,300,000 / 2,300,000 / 2,370,000
-              400211: L006 6,000,000/6,000,000/5,900,000  L011 20,000/20,000/– (结清 D3)
+              400211: L006 6,000,000/6,000,000/5,900,000
+                      L011 USD 20,000×7.10 / 20,000×7.20 / – (结清 D3) = 142,000/144,000/–
               400213: L010 –/–/100,000
-              200002 = 6,020,000 / 6,020,000 / 6,000,000
-              100000 = 8,320,000 / 8,320,000 / 8,370,000
+              200002 = 6,142,000 / 6,144,000 / 6,000,000
+              100000 = 8,442,000 / 8,444,000 / 8,370,000
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ LOANS: list[Expect] = [
     (D2, "200001", "LOAN_GROWTH_YTD", 0.0),  # 2,300,000 / 2,300,000 − 1
     (D1, "200001", "LOAN_BAL_YTD_CHG", NULL),
     (D1, "200001", "LOAN_GROWTH_YTD", NULL),
-    (D3, "100000", "LOAN_GROWTH_YTD", 8_370_000 / 8_320_000 - 1),
+    (D3, "100000", "LOAN_GROWTH_YTD", 8_370_000 / 8_442_000 - 1),
+    (D2, "200002", "LOAN_BAL", 6_000_000 + 20_000 * 7.20),  # USD L011 at D2's rate
     # 400213: LOAN_BAL at year start is 0 (did not exist): growth has a zero denominator
     (D3, "400213", "LOAN_GROWTH_YTD", NULL),
     (D3, "400213", "LOAN_BAL_YTD_CHG", 100_000 - 0),
@@ -131,7 +133,8 @@ LOANS: list[Expect] = [
 #   L003 C003 农户 + 小微企业主, credit 300,000            → 1(c) and 2: counted once
 #   L004 C004 个体工商户 经营, no valid limit (CL07 失效) → credit = loans 150,000 → 1(b)
 #   L009 C008 个体工商户 经营 (new D3), credit = 100,000     → 1(b)
-#   L011 C009 个体工商户 经营 at 400211, 20,000 on D1/D2, settled on D3 → 1(b) until then
+#   L011 C009 个体工商户 经营 at 400211, USD 20,000 on D1/D2, settled on D3: 1(b) until
+#        then (credit = its loans in balance, in CNY: 142,000)
 #   L005 消费, L006 and L010 大型企业: not inclusive
 # ---------------------------------------------------------------------------------------
 INCLUSIVE: list[Expect] = [
@@ -154,8 +157,9 @@ INCLUSIVE: list[Expect] = [
     (D3, "400111", "INCL_GROWTH_YTD", 1_790_000 / 1_800_000 - 1),
     # 200002 loses its only inclusive customer (L011 settled): counts go negative
     (D3, "200002", "INCL_CUST_YTD_CHG", 0 - 1),
-    (D3, "200002", "INCL_GROWTH_YTD", 0 / 20_000 - 1),
-    # −1 < LOAN_GROWTH_YTD 6,000,000 / 6,020,000 − 1 = −0.0033 → 0
+    (D3, "200002", "INCL_GROWTH_YTD", 0 / 142_000 - 1),
+    (D1, "200002", "INCL_BAL", 20_000 * 7.10),
+    # −1 < LOAN_GROWTH_YTD 6,000,000 / 6,142,000 − 1 = −0.023 → 0
     (D3, "200002", "TWO_INCREASE_MET", 0),
     (D3, "100000", "INCL_CUST_YTD_CHG", 5 - 5),  # + C008, − C009
     # 400213: INCL_BAL 0 now and 0 at year start (did not exist): growth NULL → NULL
