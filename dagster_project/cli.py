@@ -69,7 +69,12 @@ def generate(
     """Write synthetic T+1 deliveries of a rural credit province (docs/generator.md)."""
     from dagster_project.generator import generate as generate_deliveries
 
-    generate_deliveries(out, scale, start, days, seed=seed, corrupt=corrupt, progress=typer.echo)
+    try:
+        generate_deliveries(out, scale, start, days, seed=seed, corrupt=corrupt,
+                            progress=typer.echo)
+    except ValueError as e:  # a bad option: say which, without a traceback
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from e
 
 
 @app.command("build")

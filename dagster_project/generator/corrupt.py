@@ -82,9 +82,10 @@ def inject(folder: Path, biz: str, kind: str) -> Fault:
         return Fault(kind, path.name, line_no, f"{n + 1} fields instead of {n}")
     if kind == "encoding":
         table, line_no = "CUST_INFO", 3
-        old = _edit_field(folder, table, biz, "cust_name", line_no, b"\xff\xff")
+        _edit_field(folder, table, biz, "cust_name", line_no, b"\xff\xff")
+        # the old name is PII: never echo it (architecture.md: no PII in logs)
         return Fault(kind, contract.data_file_name(table, biz), line_no,
-                     f"cust_name bytes {old!r} replaced by 0xFF 0xFF (not GB18030)")
+                     "cust_name replaced by bytes 0xFF 0xFF (not GB18030)")
     if kind == "unknown-code":
         table, line_no = "LOAN_DUEBILL", 1
         _edit_field(folder, table, biz, "guarantee_type", line_no, b"9")

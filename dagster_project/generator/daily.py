@@ -274,7 +274,8 @@ def _loans(p: Province, rng: np.random.Generator, day: int, flags: dict[str, boo
     lo["od"] = np.where((od == 0) & (lo["od_prin"] + lo["od_int"] > 0), 1, od)
 
     # --- prepayments (提前还款) on current loans with nothing due today -----------------
-    pre = old & (lo["od"] == 0) & ~due & (rng.random(n) < 0.0008)
+    # (not on a loan that was in arrears this morning: its repayment today is the cure)
+    pre = old & ~was_overdue & (lo["od"] == 0) & ~due & (rng.random(n) < 0.0008)
     full = pre & (rng.random(n) < 0.6)
     part = (lo["bal"] * rng.uniform(0.1, 0.5, n)).astype(np.int64)
     pre_prin = np.where(full, lo["bal"], np.where(pre, part, 0))

@@ -105,3 +105,11 @@ def test_cli_prints_the_broken_file_and_line(tmp_path: Path) -> None:
     assert "VISIT_LOG_20260331.dat line 2" in res.output
     line2 = (tmp_path / "20260331" / "VISIT_LOG_20260331.dat").read_bytes().split(b"\n")[1]
     assert line2.count(b"|") == len(contract.TABLES_BY_NAME["VISIT_LOG"].columns)
+
+
+def test_cli_names_a_bad_option(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["generate", "--out", str(tmp_path), "--scale", "county",
+                                   "--start", "2026-03-30"])
+    assert res.exit_code == 2
+    assert "unknown scale 'county'" in res.output
+    assert not any(tmp_path.iterdir())
