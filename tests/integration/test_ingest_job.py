@@ -239,20 +239,29 @@ def test_redelivery_replaces_its_date_and_marks_later_dates_for_rebuild(
 # --- order -------------------------------------------------------------------------------
 
 def test_out_of_order_arrival_waits_for_its_predecessor(
-        tiny_landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    s = use_home(monkeypatch, tmp_path / "home")
+        day1_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generated = tmp_path / "generated"
+    generate(generated, "tiny", TINY_START, 3)
+    s = _home_with(day1_warehouse, tmp_path, monkeypatch)
     landing = tmp_path / "landing"
     for d in (DAY1, DAY3):
-        shutil.copytree(tiny_landing / ymd(d), landing / ymd(d))
+        shutil.copytree(generated / ymd(d), landing / ymd(d))
     report = pipeline.run_pending(s, landing=landing, say=lambda _: None)
-    assert report.ok and report.loaded == [DAY1]
+    assert report.ok and report.loaded == [] and report.unchanged == [DAY1]
     assert [w.biz_date for w in report.waiting] == [DAY3]
     assert DAY2.isoformat() in report.waiting[0].reason
     assert query(s.warehouse_path, "SELECT biz_date FROM meta.delivery") == [(DAY1,)]
 
-    shutil.copytree(tiny_landing / ymd(DAY2), landing / ymd(DAY2))
+    shutil.copytree(generated / ymd(DAY2), landing / ymd(DAY2))
     report = pipeline.run_pending(s, landing=landing, say=lambda _: None)
     assert report.ok and report.loaded == [DAY2, DAY3] and report.waiting == []
+
+
+def _home_with(warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    s = use_home(monkeypatch, tmp_path / "home")
+    s.home.mkdir(parents=True)
+    shutil.copy(warehouse, s.warehouse_path)
+    return s
 
 
 # --- every corrupt kind ------------------------------------------------------------------
@@ -346,13 +355,10 @@ def _cli_app():  # noqa: ANN202 - typer app
 # --- crash safety ------------------------------------------------------------------------
 
 def test_load_killed_mid_transaction_leaves_no_partial_date_and_rerun_completes(
-        tiny_landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        day1_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     landing = tmp_path / "landing"
-    for d in (DAY1, DAY2):
-        shutil.copytree(tiny_landing / ymd(d), landing / ymd(d))
-    s = use_home(monkeypatch, tmp_path / "home")
-    assert pipeline.run_pending(s, landing=landing, through=DAY1,
-                                say=lambda _: None).loaded == [DAY1]
+    generate(landing, "tiny", TINY_START, 2)
+    s = _home_with(day1_warehouse, tmp_path, monkeypatch)
     before = snapshot(s.warehouse_path, skip=())
 
     env = {**os.environ, "PUHUI_LOAD_TXN_PAUSE_S": "120"}
