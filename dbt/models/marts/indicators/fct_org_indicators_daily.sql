@@ -68,12 +68,17 @@ with_period_starts as (
             as ms_dep_bal,
         case when loaded_dates.is_prev_year_end_loaded then coalesce(year_start.loan_bal, 0) end
             as ys_loan_bal,
-        case when loaded_dates.is_prev_year_end_loaded then coalesce(year_start.npl_bal, 0) end
-            as ys_npl_bal,
         case when loaded_dates.is_prev_year_end_loaded then coalesce(year_start.incl_bal, 0) end
             as ys_incl_bal,
         case when loaded_dates.is_prev_year_end_loaded
-             then coalesce(year_start.incl_cust_cnt, 0) end as ys_incl_cust_cnt
+             then coalesce(year_start.incl_cust_cnt, 0) end as ys_incl_cust_cnt,
+        -- NPL_RATIO(year start): for an org that did not exist on the loaded 31 Dec
+        -- the value itself is 0 (indicators.md "Empty sets"), not 0/0
+        case
+            when not loaded_dates.is_prev_year_end_loaded then null
+            when year_start.org_no is null then 0.0
+            else {{ safe_divide('year_start.npl_bal', 'year_start.loan_bal') }}
+        end as ys_npl_ratio
     from targets
     inner join loaded_dates on loaded_dates.biz_date = targets.biz_date
     left join measures as year_start
@@ -107,8 +112,7 @@ indicators as (
         cast(sm_bal as double) as sm_bal,
         cast(npl_bal as double) as npl_bal,
         {{ safe_divide('npl_bal', 'loan_bal') }} as npl_ratio,
-        {{ safe_divide('npl_bal', 'loan_bal') }} - {{ safe_divide('ys_npl_bal', 'ys_loan_bal') }}
-            as npl_ratio_ytd_chg,
+        {{ safe_divide('npl_bal', 'loan_bal') }} - ys_npl_ratio as npl_ratio_ytd_chg,
         cast(ovd_bal as double) as ovd_bal,
         {{ safe_divide('ovd_bal', 'loan_bal') }} as ovd_ratio,
         cast(ovd90_bal as double) as ovd90_bal,
