@@ -375,3 +375,9 @@ def test_date_after_a_gap_waits(tmp_path: Path) -> None:
     with pytest.raises(DeliveryWaits, match="2025-02-02"):
         ingest_delivery(con, Delivery(date(2025, 2, 3), landing / "20250203"),
                         _opts(tmp_path), say=lambda _: None)
+
+
+def test_coded_integer_column_reports_the_code_list(tmp_path: Path) -> None:
+    # org_level is INT with codes 1-4 (§4 ORG_INFO): '5' and '04' break the code list
+    v = _one(_rejected(tmp_path, _set("ORG_INFO", 4, "org_level", "04")), "code-list")
+    assert (v.file, v.line, v.column) == (f"ORG_INFO_{YMD}.dat", 4, "org_level")
