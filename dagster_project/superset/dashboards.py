@@ -181,8 +181,11 @@ def asset_quality() -> Dashboard:
     migration = [
         (pivot("aq_migration", "五级分类迁移（较上一日，余额）", MIGRATION, ["from_class_label"],
                ["to_class_label"], "migration_bal"), 7, 50),
-        (table("aq_migration_down", "下迁明细", MIGRATION, ["from_class_label", "to_class_label"],
-               ["migration_cnt", "migration_bal"], where={"is_downgrade": True}), 5, 50),
+        # All (from, to) pairs, not only downgrades: on a quiet day there are none, and
+        # an empty table reads as broken. 是否下迁 marks the ones that matter.
+        (table("aq_migration_list", "迁移明细（笔数与余额）", MIGRATION,
+               ["from_class_label", "to_class_label", "is_downgrade"],
+               ["migration_cnt", "migration_bal"]), 5, 50),
     ]
     note = "**资产质量**：五级分类、不良与逾期均取自已发布指标库及五级分类明细表。" + FILTER_NOTE
     return Dashboard("asset_quality", "资产质量", "asset-quality",

@@ -123,8 +123,8 @@ def test_every_chart_of_every_dashboard_returns_data(superset_stack) -> None:
                 continue
             if not rows:
                 empty.append(f"{dash.key}/{ch.key}")
-    assert errors == []
-    assert empty == []
+    assert not errors, "\n".join(errors)
+    assert not empty, f"charts without rows: {empty}"
 
 
 # --- cockpit figures = the published store -----------------------------------------
