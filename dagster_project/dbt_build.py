@@ -170,9 +170,14 @@ def build(
     everything. Raises :class:`DbtBuildError` naming the failed nodes.
     """
     start = normalize_date(from_date)
-    tests_from = start if start is not None else first_unbuilt_date(settings)
+    window = start
+    if window is None and not full_refresh:
+        # the models would find this date themselves (macros/build_from_date.sql);
+        # passing it as a literal lets DuckDB skip older row groups of raw.* and
+        # limits the data tests to the dates being built
+        window = first_unbuilt_date(settings)
     began = time.perf_counter()
-    res = run_dbt(settings, dbt_args(settings, "build", start, full_refresh, select, tests_from))
+    res = run_dbt(settings, dbt_args(settings, "build", window, full_refresh, select, window))
     seconds = time.perf_counter() - began
     counts: dict[str, int] = {}
     failures: list[str] = []
@@ -191,4 +196,4 @@ def build(
             f"[log: {settings.dbt_target_dir.parent / 'logs' / 'dbt.log'}]",
             failures,
         )
-    return BuildResult(seconds=seconds, from_date=start, full_refresh=full_refresh, counts=counts)
+    return BuildResult(seconds=seconds, from_date=window, full_refresh=full_refresh, counts=counts)

@@ -26,12 +26,7 @@ customers as (
     select
         biz_date, cust_no, cust_type, farmer_flag, ent_scale, industry_code, region_code,
         mgr_no, grid_no, cust_status,
-        coalesce(owner_cust_no, '') <> '' as is_micro_owner,
-        {{ dbt.concat(["coalesce(cust_type, '')", "'|'", "coalesce(farmer_flag, '')", "'|'",
-                       "coalesce(ent_scale, '')", "'|'", "coalesce(industry_code, '')", "'|'",
-                       "coalesce(region_code, '')", "'|'", "coalesce(mgr_no, '')", "'|'",
-                       "coalesce(grid_no, '')", "'|'", "coalesce(cust_status, '')", "'|'",
-                       "coalesce(owner_cust_no, '')"]) }} as attr_key
+        coalesce(owner_cust_no, '') <> '' as is_micro_owner
     from {{ ref('stg_t1__customers') }}
     where biz_date >= (select coalesce(min(coalesce(targets.prev_biz_date, targets.biz_date)),
                                        cast('9999-12-31' as date)) from targets)
@@ -72,7 +67,16 @@ final as (
         on yesterday.next_biz_date = today.biz_date and yesterday.cust_no = today.cust_no
     where today.cust_no is null
         or yesterday.cust_no is null
-        or today.attr_key <> yesterday.attr_key
+        -- a tracked attribute changed (NULL-safe comparison)
+        or today.cust_type is distinct from yesterday.cust_type
+        or today.farmer_flag is distinct from yesterday.farmer_flag
+        or today.ent_scale is distinct from yesterday.ent_scale
+        or today.industry_code is distinct from yesterday.industry_code
+        or today.region_code is distinct from yesterday.region_code
+        or today.mgr_no is distinct from yesterday.mgr_no
+        or today.grid_no is distinct from yesterday.grid_no
+        or today.cust_status is distinct from yesterday.cust_status
+        or today.is_micro_owner is distinct from yesterday.is_micro_owner
 
 )
 

@@ -21,7 +21,7 @@ booked as (
         sum(case when is_personal then balance_cny else 0 end) as dep_bal_personal,
         sum(case when is_corporate then balance_cny else 0 end) as dep_bal_corp,
         sum(case when is_demand then balance_cny else 0 end) as dep_bal_demand
-    from {{ ref('int_deposit_accounts_converted') }}
+    from {{ ref('int_deposit_balances_booked') }}
     where biz_date >= {{ build_from_date() }}
     group by biz_date, org_no
 

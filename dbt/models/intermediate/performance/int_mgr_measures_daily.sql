@@ -16,7 +16,7 @@ managers as (
 deposits as (
 
     select biz_date, mgr_no, sum(balance_cny) as dep_bal
-    from {{ ref('int_deposit_accounts_converted') }}
+    from {{ ref('int_deposit_balances_booked') }}
     where biz_date >= {{ build_from_date() }} and mgr_no is not null
     group by biz_date, mgr_no
 

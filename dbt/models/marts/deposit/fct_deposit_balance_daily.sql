@@ -5,9 +5,9 @@
    the same date). Summed over an org's subtree it gives the published DEP_BAL. #}
 with
 
-accounts as (
+booked as (
 
-    select * from {{ ref('int_deposit_accounts_converted') }}
+    select * from {{ ref('int_deposit_balances_booked') }}
     where biz_date >= {{ build_from_date() }}
 
 ),
@@ -15,17 +15,16 @@ accounts as (
 final as (
 
     select
-        biz_date,
-        org_no,
-        subject_code,
-        {{ decode_code('subject_code', 'accounts.subject_code') }} as subject_name,
-        ccy,
-        mgr_no,
-        count(*) as acct_cnt,
-        sum(balance) as balance,
-        cast(sum(balance_cny) as double) as balance_cny
-    from accounts
-    group by biz_date, org_no, subject_code, ccy, mgr_no
+        booked.biz_date,
+        booked.org_no,
+        booked.subject_code,
+        {{ decode_code('subject_code', 'booked.subject_code') }} as subject_name,
+        booked.ccy,
+        booked.mgr_no,
+        booked.acct_cnt,
+        booked.balance,
+        cast(booked.balance_cny as double) as balance_cny
+    from booked
 
 )
 
