@@ -32,8 +32,10 @@ DownstreamStep = Callable[[Settings, date], None]
 
 # HOOK for the integrator: after ingest, build dbt from from_date, then publish, e.g.
 #   DOWNSTREAM_STEPS.extend([dbt_build_step, publish_step])
-# Steps run in order only if every date of this run loaded; when all succeed the
-# rebuild flags in meta.delivery are cleared up to the last loaded date.
+# Steps run in order whenever some loaded date needs rebuild (also after a rejected
+# date: the dates before it are good and worth publishing; also to retry a build that
+# failed last time). When all succeed the rebuild flags in meta.delivery are cleared
+# up to the last loaded date; a step that raises leaves them set.
 DOWNSTREAM_STEPS: list[DownstreamStep] = []
 
 
@@ -117,8 +119,7 @@ def run_pending(settings: Settings, landing: Path | None = None, through: date |
                 say(f"{step.biz_date}: FAILED (run {result.run_id})\n{reason}")
     for w in report.waiting:
         say(f"{w.biz_date}: {w.reason}")
-    if report.loaded and not report.failed:
-        report.downstream_error = run_downstream(settings, say)
+    report.downstream_error = run_downstream(settings, say)
     return report
 
 
@@ -140,7 +141,8 @@ def run_downstream(settings: Settings, say: Say = print) -> str | None:
                             settings.tmp_dir)
     try:
         from_date = meta.rebuild_from(con)
-        last = con.execute("SELECT max(biz_date) FROM meta.delivery").fetchone()
+        last = (con.execute("SELECT max(biz_date) FROM meta.delivery").fetchone()
+                if from_date is not None else None)
     finally:
         con.close()
     if from_date is None:

@@ -385,3 +385,37 @@ def test_load_killed_mid_transaction_leaves_no_partial_date_and_rerun_completes(
         assert query(s.warehouse_path, f"SELECT count(*) FROM raw.{t.raw_table} "
                      "WHERE biz_date = ?", [DAY2]) == [
             (control_rows(landing / ymd(DAY2), t.name, DAY2),)]
+
+
+# --- the downstream hook (dbt from from_date, then publish) ------------------------------
+
+def test_downstream_steps_get_the_earliest_date_needing_rebuild(
+        day1_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    landing = tmp_path / "landing"
+    generate(landing, "tiny", TINY_START, 2)
+    s = _home_with(day1_warehouse, tmp_path, monkeypatch)
+    calls: list[date] = []
+
+    def failing_build(settings: Settings, from_date: date) -> None:
+        calls.append(from_date)
+        raise RuntimeError("dbt failed")
+
+    def build(settings: Settings, from_date: date) -> None:
+        calls.append(from_date)
+
+    monkeypatch.setattr(pipeline, "DOWNSTREAM_STEPS", [failing_build])
+    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)
+    # DAY1 was loaded without a build, DAY2 now: rebuild from DAY1; a failed step
+    # leaves the flags set and fails the run
+    assert report.loaded == [DAY2] and calls == [DAY1]
+    assert not report.ok and "dbt failed" in (report.downstream_error or "")
+    assert query(s.warehouse_path, "SELECT count(*) FROM meta.delivery WHERE needs_rebuild"
+                 ) == [(2,)]
+
+    monkeypatch.setattr(pipeline, "DOWNSTREAM_STEPS", [build])
+    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)  # retried
+    assert report.ok and report.loaded == [] and calls == [DAY1, DAY1]
+    assert query(s.warehouse_path, "SELECT count(*) FROM meta.delivery WHERE needs_rebuild"
+                 ) == [(0,)]
+    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)  # nothing to do
+    assert report.ok and calls == [DAY1, DAY1]
