@@ -467,6 +467,17 @@ def test_rerun_replaces_a_delivery_with_identical_bytes(tmp_path: Path) -> None:
     assert _digest(tmp_path) == first
 
 
+def test_a_rerun_withdraws_the_old_done_before_rewriting(tmp_path: Path) -> None:
+    # §1: a folder without DONE is still being written. Re-generating a date that had
+    # a DONE and stopping before the end (no-done) must not leave the old DONE behind.
+    generate_tiny(tmp_path, days=1, seed=3)
+    folder = tmp_path / DATES[0]
+    assert (folder / f"DONE_{DATES[0]}.flg").exists()
+    generate_tiny(tmp_path, days=1, seed=4, corrupt="no-done")
+    assert not (folder / f"DONE_{DATES[0]}.flg").exists()
+    assert len(list(folder.glob("*.dat"))) == 13
+
+
 # --- realism at `small` scale ------------------------------------------------------------
 
 
