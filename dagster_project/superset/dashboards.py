@@ -172,11 +172,13 @@ def asset_quality() -> Dashboard:
     ]
     by_org = [
         (bar(k + "by_org", "支行不良率与逾期率", ORG, "org_name", ["npl_ratio", "ovd_ratio"], PCT,
-             where={"org_level": 3}), 6, 55),
+             where={"org_level": 3}), 12, 50),
+    ]
+    org_table = [
         (table(k + "org_table", "支行资产质量", ORG, ["lvl2_org_name", "org_name"],
                ["loan_bal", "npl_bal", "npl_ratio", "npl_ratio_ytd_chg", "ovd_bal", "ovd_ratio",
                 "ovd90_bal", "npl_deviation"], where={"org_level": 3}, order_by="npl_ratio"),
-         6, 55),
+         12, 50),
     ]
     migration = [
         (pivot("aq_migration", "五级分类迁移（较上一日，余额）", MIGRATION, ["from_class_label"],
@@ -184,12 +186,12 @@ def asset_quality() -> Dashboard:
         # All (from, to) pairs, not only downgrades: on a quiet day there are none, and
         # an empty table reads as broken. 是否下迁 marks the ones that matter.
         (table("aq_migration_list", "迁移明细（笔数与余额）", MIGRATION,
-               ["from_class_label", "to_class_label", "is_downgrade"],
+               ["from_class_label", "to_class_label", "downgrade_label"],
                ["migration_cnt", "migration_bal"]), 5, 50),
     ]
     note = "**资产质量**：五级分类、不良与逾期均取自已发布指标库及五级分类明细表。" + FILTER_NOTE
     return Dashboard("asset_quality", "资产质量", "asset-quality",
-                     rows=[[(note, 12, 10)], cards, structure, by_org, migration],
+                     rows=[[(note, 12, 10)], cards, structure, by_org, org_table, migration],
                      not_by_date=frozenset({k + "trend"}),
                      not_by_org=frozenset({k + "by_org", k + "org_table"}))
 

@@ -62,6 +62,7 @@ def loan_class_migration() -> Dataset:
     sql = (f"SELECT f.biz_date, f.org_no, f.from_class, f.to_class, "
            f"{_label_case('f.from_class', labels)} AS from_class_label, "
            f"{_label_case('f.to_class', labels)} AS to_class_label, f.is_downgrade, "
+           "CASE WHEN f.is_downgrade THEN '是' ELSE '否' END AS downgrade_label, "
            f"f.loan_cnt, f.balance_cny, {_WIDE_PATH}\n"
            f"FROM fct_loan_class_migration AS f {_JOIN_WIDE}")
     cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
@@ -69,7 +70,8 @@ def loan_class_migration() -> Dataset:
             column("to_class", "VARCHAR", "当日分类代码"),
             column("from_class_label", "VARCHAR", "上日分类"),
             column("to_class_label", "VARCHAR", "当日分类"),
-            column("is_downgrade", "BOOLEAN", "是否下迁"),
+            column("is_downgrade", "BOOLEAN", "是否下迁（布尔）"),
+            column("downgrade_label", "VARCHAR", "是否下迁"),
             column("loan_cnt", "BIGINT", "笔数", groupby=False),
             column("balance_cny", "DOUBLE", "余额（元）", groupby=False), *_PATH, *_RLS]
     metrics = [
