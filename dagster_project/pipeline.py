@@ -30,13 +30,33 @@ Say = Callable[[str], None]
 # A downstream step gets the settings and from_date (earliest date needing rebuild).
 DownstreamStep = Callable[[Settings, date], None]
 
-# HOOK for the integrator: after ingest, build dbt from from_date, then publish, e.g.
-#   DOWNSTREAM_STEPS.extend([dbt_build_step, publish_step])
-# Steps run in order whenever some loaded date needs rebuild (also after a rejected
-# date: the dates before it are good and worth publishing; also to retry a build that
-# failed last time). When all succeed the rebuild flags in meta.delivery are cleared
-# up to the last loaded date; a step that raises leaves them set.
-DOWNSTREAM_STEPS: list[DownstreamStep] = []
+def dbt_build_step(settings: Settings, from_date: date) -> None:
+    """Build the marts and the indicator store from ``from_date`` (dbt build + tests)."""
+    from dagster_project.dbt_build import build
+
+    build(settings, from_date=from_date)
+
+
+def audit_step(settings: Settings, from_date: date) -> None:
+    """Blocking audit of the rebuilt dates; raises AuditBlocked so publish never runs."""
+    from dagster_project.audit.step import audit_step as run_audit
+
+    run_audit(settings, from_date)
+
+
+def publish_step(settings: Settings, from_date: date) -> None:
+    """Replace serving.duckdb in one rename (readers see the old or the new, never a mix)."""
+    from dagster_project.publish import publish
+
+    publish(settings)
+
+
+# Write-audit-publish (issue 7): after ingest, build, audit, then publish. Steps run in
+# order whenever some loaded date needs rebuild (also after a rejected date: the dates
+# before it are good and worth publishing; also to retry a build that failed last time).
+# When all succeed the rebuild flags in meta.delivery are cleared up to the last loaded
+# date; a step that raises leaves them set and the previous publication keeps serving.
+DOWNSTREAM_STEPS: list[DownstreamStep] = [dbt_build_step, audit_step, publish_step]
 
 
 @dataclass
