@@ -197,3 +197,8 @@ def build(
             failures,
         )
     return BuildResult(seconds=seconds, from_date=window, full_refresh=full_refresh, counts=counts)
+
+
+def build_step(settings: Settings, from_date: date) -> None:
+    """``pipeline.DOWNSTREAM_STEPS`` adapter: rebuild from the earliest date needing it."""
+    build(settings, from_date=from_date)

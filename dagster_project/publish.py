@@ -36,6 +36,8 @@ DETAIL_TABLES: dict[str, tuple[str, str]] = {
     "fct_mgr_scorecard": ("marts.fct_mgr_scorecard", "biz_date, mgr_no"),
     "fct_deposit_balance_daily": ("marts.fct_deposit_balance_daily", "biz_date, org_no"),
     "fct_org_deposit_growth": ("marts.fct_org_deposit_growth", "biz_date, org_no"),
+    "dim_manager": ("marts.dim_manager", "mgr_no"),
+    "dim_date": ("marts.dim_date", "date_day"),
 }
 
 
@@ -91,3 +93,8 @@ def publish(settings: Settings) -> PublishResult:
             raise
         raise PublishError(f"publish failed, {target} unchanged: {exc}") from exc
     return PublishResult(path=target, tables=rows, seconds=time.perf_counter() - began)
+
+
+def publish_step(settings: Settings, from_date: object = None) -> None:
+    """``pipeline.DOWNSTREAM_STEPS`` adapter (publish rewrites every date; from_date unused)."""
+    publish(settings)

@@ -27,7 +27,10 @@ from dagster_project.settings import Settings, get_settings
 
 FIRST_NIGHTS_THROUGH = date(2025, 12, 31)  # tiny starts 2025-12-28: 4 nights, then 4 more
 COMPARED = ("indicator_value", "mgr_indicator_value", "org_indicator_wide", "mgr_indicator_wide",
-            "fct_org_indicators_daily", "fct_mgr_indicators_daily")
+            "fct_org_indicators_daily", "fct_mgr_indicators_daily", "fct_loan_five_class_daily",
+            "fct_loan_class_migration", "fct_policy_lapse_reasons", "fct_visit_points",
+            "fct_mgr_scorecard", "fct_deposit_balance_daily", "fct_org_deposit_growth",
+            "dim_customer")
 
 
 @dataclass

@@ -77,10 +77,12 @@ final as (
 
     select
         scored.*,
-        scored.weight * scored.achievement * 100 as score,
-        sum(scored.weight * scored.achievement * 100) over (
+        round(scored.weight * scored.achievement * 100, 6) as score,
+        -- rounded: a sum of doubles depends on the order rows arrive in, and a
+        -- rebuild must give the same card as the night it was first built
+        round(sum(scored.weight * scored.achievement * 100) over (
             partition by scored.biz_date, scored.mgr_no
-        ) as total_score
+        ), 6) as total_score
     from scored
 
 )
