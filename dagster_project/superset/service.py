@@ -75,8 +75,16 @@ def take_screenshots(settings: Settings, base_url: str, out_dir: Path = SCREENSH
     return [Path(line) for line in res.stdout.split() if line.endswith(".png")]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(settings: Settings) -> None:
     """Dagster's UI and Superset on localhost until Ctrl-C, then stop both."""
+    # Ctrl-C and a service manager's SIGTERM both stop both servers. Setting SIGINT
+    # explicitly also covers a parent that started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, DAGSTER_HOME=str(settings.dagster_home))
     dagster = subprocess.Popen(
@@ -94,8 +102,11 @@ def serve(settings: Settings) -> None:
         pass
     finally:
         if dagster.poll() is None:
-            os.killpg(dagster.pid, signal.SIGTERM)
+            # SIGINT is what `dagster dev` expects (Ctrl-C); it then stops its webserver,
+            # daemon and code server. Its own group, so only Dagster's processes.
+            os.killpg(dagster.pid, signal.SIGINT)
             try:
-                dagster.wait(timeout=20)
+                dagster.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(dagster.pid, signal.SIGKILL)
+                dagster.wait(timeout=5)
