@@ -14,10 +14,10 @@ import numpy as np
 
 from dagster_project.generator import calendar as cal
 from dagster_project.generator.build import (
-    CAT_MEDIAN,
     build_customers,
     deposit_subject,
     draw_member,
+    loan_amounts,
     loan_terms,
     lognormal_cents,
     make_loans,
@@ -223,7 +223,7 @@ def _loans(p: Province, rng: np.random.Generator, day: int, flags: dict[str, boo
     if n_new and good.size:
         tpl = good[rng.integers(0, good.size, n_new)]
         cat = lo["cat"][tpl].astype(np.int64)
-        amount = lognormal_cents(rng, CAT_MEDIAN[cat], 0.6, n_new, round_yuan=1000)
+        amount = loan_amounts(rng, cat, 0.6)
         new = make_loans(p, rng, lo["cust"][tpl], cat, amount, np.full(n_new, day),
                          loan_terms(rng, cat))
         lo.append(new)
@@ -395,8 +395,14 @@ def _visits(p: Province, rng: np.random.Generator, day: int, flags: dict[str, bo
     on_file = (vtype == 2) | (vtype == 3) | ((vtype == 1) & (rng.random(k) < 0.4))
     live_c = np.flatnonzero(c["status"] == 1)
     pick_c = live_c[rng.integers(0, live_c.size, k)]
+    # 贷后检查 visits a borrower: the customer of a loan in balance
+    lo = p.loans
+    in_bal = np.flatnonzero(lo["status"] == 1)
+    t3 = vtype == 3
+    if in_bal.size:
+        pick_c = np.where(t3, lo["cust"][in_bal[rng.integers(0, in_bal.size, k)]], pick_c)
     cm = c["mgr"][pick_c]
-    ok = on_file & (m["status"][cm] == 1)
+    ok = on_file & (cm >= 0) & (m["status"][np.maximum(cm, 0)] == 1)
     cust = np.where(ok, pick_c, -1)
     mgr = np.where(ok, cm, mgr)
     vtype = np.where(on_file & ~ok, 1, vtype)  # manager gone: a new-prospect visit instead

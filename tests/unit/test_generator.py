@@ -425,6 +425,14 @@ def test_lapse_follow_up_visits_name_a_policy(days: dict) -> None:
                 assert status[v["policy_no"]] in ("2", "3", "1", "4", "5")
 
 
+def test_post_loan_checks_visit_borrowers(days: dict) -> None:
+    for d in DATES:
+        borrowers = {lo["cust_no"] for lo in days[d]["LOAN_DUEBILL"]}
+        checks = [v for v in days[d]["VISIT_LOG"] if v["visit_type"] == "3"]
+        assert all(v["cust_no"] in borrowers for v in checks)
+    assert any(v["visit_type"] == "3" for d in DATES for v in days[d]["VISIT_LOG"])
+
+
 def test_more_visits_on_weekdays(days: dict) -> None:
     wd = [len(days[d]["VISIT_LOG"]) for d in DATES if _day(d).weekday() < 5]
     we = [len(days[d]["VISIT_LOG"]) for d in DATES if _day(d).weekday() >= 5]
@@ -485,12 +493,14 @@ def test_a_rerun_withdraws_the_old_done_before_rewriting(tmp_path: Path) -> None
 def small_day(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, str]]]:
     root = tmp_path_factory.mktemp("small")
     generate(root, "small", dt.date(2026, 3, 30), 2, seed=1)
-    return {t: read(root / "20260331", t) for t in contract.TABLE_NAMES}
+    tables = {t: read(root / "20260331", t) for t in contract.TABLE_NAMES}
+    tables["LOAN_REPAY_BOTH_DAYS"] = read(root / "20260330", "LOAN_REPAY") + tables["LOAN_REPAY"]
+    return tables
 
 
 def test_small_province_fields_are_valid(small_day: dict) -> None:
     # more rows than tiny, so rarely drawn codes (e.g. lapse reason 99) are checked too
-    check_fields("20260331", small_day)
+    check_fields("20260331", {t: small_day[t] for t in contract.TABLE_NAMES})
     reasons = {p["lapse_reason"] for p in small_day["INS_POLICY"]}
     assert reasons == {"", "01", "02", "03", "04", "05", "99"}
 
@@ -575,5 +585,5 @@ def test_small_province_disburses_settles_and_writes_off_loans(small_day: dict) 
             assert lo["balance"] == "0.00"
         if lo["status"] == "3":
             assert int(lo["overdue_days"]) > 360 and lo["five_class"] == "5"
-    repays = Counter(r["repay_type"] for r in small_day["LOAN_REPAY"])
+    repays = Counter(r["repay_type"] for r in small_day["LOAN_REPAY_BOTH_DAYS"])
     assert set(repays) == {"1", "2", "3"}
