@@ -30,6 +30,19 @@ def info() -> None:
 
 
 @app.command()
+def demo(
+    serve: Annotated[bool, typer.Option(help="End by serving Dagster and Superset.")] = True,
+) -> None:
+    """The whole job on the embedded default: setup, generate, run, serve (README)."""
+    from dagster_project.demo import demo as run_demo
+    from dagster_project.settings import get_settings
+
+    code = run_demo(get_settings(), serve=serve, say=typer.echo)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
 def run(
     landing: Annotated[Path | None, typer.Option(
         help="Landing folder (default: settings.landing_dir).")] = None,
