@@ -43,9 +43,16 @@ def load_suite(table: Table) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _context() -> Any:
     import great_expectations as gx  # slow import: only when checks run
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    ctx = gx.get_context(mode="ephemeral")
+    # in memory, and no temporary data-docs site (GE would create one under /tmp)
+    cfg = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(
+        init_temp_docs_sites=False))
+    ctx = gx.get_context(mode="ephemeral", project_config=cfg)
     ctx.enable_analytics(False)
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     return ctx

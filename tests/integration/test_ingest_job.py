@@ -419,3 +419,41 @@ def test_downstream_steps_get_the_earliest_date_needing_rebuild(
                  ) == [(0,)]
     report = pipeline.run_pending(s, landing=landing, say=lambda _: None)  # nothing to do
     assert report.ok and calls == [DAY1, DAY1]
+
+
+# --- a failed blocking expectation stops the date ----------------------------------------
+
+def test_blocking_expectation_failure_rejects_the_date(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dagster_project.ingest.sample import sample_tables, write_delivery
+
+    s = use_home(monkeypatch, tmp_path / "home")
+    landing = tmp_path / "landing"
+    d1, d2 = date(2025, 1, 1), date(2025, 1, 2)
+    write_delivery(landing, d1)
+    rows = sample_tables(d2)
+    # every contract rule holds (zero balances keep the GL reconciled), but DEP_ACCT,
+    # a full table, triples overnight: the blocking drift expectation (0.5x-2x) fails
+    rows["DEP_ACCT"] += [[f"Z{i:03d}", "C001", "W001", "P101", "20110101", "CNY", "0.00",
+                          "20200101", "", "0.35", "1", ""] for i in range(6)]
+    write_delivery(landing, d2, rows)
+    assert pipeline.run_pending(s, landing=landing, through=d1,
+                                say=lambda _: None).loaded == [d1]
+    before = snapshot(s.warehouse_path)
+
+    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)
+    assert report.loaded == [] and [d for d, _ in report.failed] == [d2]
+    reason = report.failed[0][1]
+    assert "[expectations]" in reason and "raw_dep_acct" in reason and "9 rows" in reason
+    assert snapshot(s.warehouse_path) == before
+    (q,) = s.quarantine_dir.iterdir()
+    assert q.name.startswith("20250102-")
+    # the check evaluation is recorded in Dagster as a failed asset check
+    from dagster import AssetCheckKey, AssetKey, DagsterInstance
+
+    with DagsterInstance.from_config(str(s.dagster_home)) as inst:
+        ev = inst.event_log_storage.get_latest_asset_check_execution_by_key(
+            [AssetCheckKey(AssetKey(["raw", "dep_acct"]), "expectations")])
+        (execution,) = ev.values()
+        assert execution.status.value == "FAILED"
+        assert execution.evaluation is not None and execution.evaluation.passed is False
