@@ -59,6 +59,7 @@ def generate(out: Path | str, scale: str, start: dt.date | str, days: int, seed:
     out = Path(out)
     t0 = time.perf_counter()
     p = build_province(SCALES[scale], seed, cal.day_no(first) - 1)
+    render.prime_cust_cache(p)
     if progress:
         progress(f"built {scale} province (seed {seed}): {len(p.custs):,} customers, "
                  f"{len(p.deps):,} deposit accounts, {len(p.loans):,} loans "

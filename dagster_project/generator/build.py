@@ -26,7 +26,7 @@ from dagster_project.generator.model import (
     Orgs,
     Province,
 )
-from dagster_project.generator.reference import NamePools, name_pools, province
+from dagster_project.generator.reference import County, NamePools, name_pools, province
 from dagster_project.generator.scales import Scale
 
 YEAR = 365
@@ -54,15 +54,15 @@ def build_orgs(scale: Scale, rng: np.random.Generator, pools: NamePools,
     prov_name, counties = province()
     chosen = np.sort(rng.choice(len(counties), scale.legal_entities, replace=False))
     no, name, level, parent, legal, region, opened, lon, lat, county = ([] for _ in range(10))
-    capital = min(counties, key=lambda c: c.code)  # HQ region: the lowest county code
+    hq = min(counties, key=lambda c: c.code)  # the union's seat: the province's first county
 
-    def add(o: str, n: str, lv: int, par: int, leg: int, c, op: int) -> int:  # noqa: ANN001
+    def add(o: str, n: str, lv: int, par: int, leg: int, c: County, op: int) -> int:
         no.append(o), name.append(n), level.append(lv), parent.append(par)
         legal.append(leg), region.append(int(c.code)), opened.append(op)
         lon.append(c.lon), lat.append(c.lat), county.append(c.name)
         return len(no) - 1
 
-    add(f"{capital.code[:2]}0000000", f"{prov_name}农村信用社联合社", 1, -1, -1, capital,
+    add(f"{hq.code[:2]}0000000", f"{prov_name}农村信用社联合社", 1, -1, -1, hq,
         cal.day_no(dt.date(2005, 9, 28)))
     per_le = np.full(scale.legal_entities, scale.outlets // scale.legal_entities)
     per_le[: scale.outlets % scale.legal_entities] += 1
@@ -101,7 +101,10 @@ def _branch_name(b: int) -> str:
     return BRANCH_NAMES[b] if b < len(BRANCH_NAMES) else f"第{b + 1}"
 
 
-def offsets(group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+MemberIndex = tuple[np.ndarray, np.ndarray, np.ndarray]  # members by group, starts, counts
+
+
+def offsets(group: np.ndarray, n_groups: int) -> MemberIndex:
     """Members sorted by group, with each group's start and size, for vectorised draws."""
     order = np.argsort(group, kind="stable")
     counts = np.bincount(group, minlength=n_groups)
@@ -109,8 +112,7 @@ def offsets(group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, n
     return order, starts, counts
 
 
-def draw_member(rng: np.random.Generator, groups: np.ndarray,
-                index: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+def draw_member(rng: np.random.Generator, groups: np.ndarray, index: MemberIndex) -> np.ndarray:
     """For each entry of ``groups``, a random member of that group (-1 if it has none)."""
     order, starts, counts = index
     cnt = counts[groups]
@@ -136,7 +138,7 @@ def build_managers(p_scale: Scale, rng: np.random.Generator, orgs: Orgs, outlets
 
 
 def build_grids(scale: Scale, rng: np.random.Generator, orgs: Orgs, outlets: np.ndarray,
-                mgr_index: tuple, pools: NamePools) -> Cols:  # type: ignore[type-arg]
+                mgr_index: MemberIndex, pools: NamePools) -> Cols:
     g = scale.grids_per_outlet
     outlet_of = np.repeat(outlets, g)
     n = outlet_of.size
@@ -152,7 +154,7 @@ def build_grids(scale: Scale, rng: np.random.Generator, orgs: Orgs, outlets: np.
 
 
 def build_customers(scale: Scale, rng: np.random.Generator, orgs: Orgs, outlets: np.ndarray,
-                    mgr_index: tuple, grid_first: np.ndarray, pools: NamePools,  # type: ignore
+                    mgr_index: MemberIndex, grid_first: np.ndarray, pools: NamePools,
                     day: int, n: int, first_id: int, opened_today: bool = False) -> Cols:
     """``n`` customers; ``grid_first[outlet_org]`` is that outlet's first grid index."""
     ctype = (1 + pick(rng, [0.86, 0.06, 0.08], n)).astype(np.int8)
@@ -468,7 +470,7 @@ def build_limits(p: Province, rng: np.random.Generator, day: int) -> Cols:
 def _threshold_cases(p: Province, lim: Cols, day: int) -> None:
     """Borrowers at the inclusive-credit thresholds (indicators.md 普惠: single-household
     credit ≤ 10,000,000 for small/micro enterprises, ≤ 5,000,000 for farmers)."""
-    lo, c = p.loans, p.custs
+    lo = p.loans
     cases = ((SME, (9_990_000, 10_000_000, 10_500_000)), (FARMER, (4_990_000, 5_000_000,
                                                                   5_200_000)))
     cust_first_limit = {int(cu): i for i, cu in reversed(list(enumerate(lim["cust"])))}
@@ -490,7 +492,6 @@ def _threshold_cases(p: Province, lim: Cols, day: int) -> None:
             lo["purpose"][li], lo["subj"][li] = 1, (2 if cat == SME else 0)
             if len(done) == len(amounts):
                 break
-    del c
 
 
 def build_policies(p: Province, rng: np.random.Generator, day: int) -> Cols:

@@ -166,6 +166,13 @@ def cust_info(p: Province) -> Iterator[Chunk]:
         yield make(slice(0, 0))
 
 
+def prime_cust_cache(p: Province) -> None:
+    """Encode the CUST_INFO chunks that can no longer change, ahead of the first date,
+    so that date costs no more than any later one."""
+    for _ in cust_info(p):
+        pass
+
+
 def _cust_info_frame(p: Province, s: slice) -> pl.DataFrame:
     c = p.custs
     return _frame("CUST_INFO", [
