@@ -201,3 +201,14 @@ def test_dbt_docs_generate_has_no_warnings(built: Built) -> None:
     res = run_dbt(built.full, ["--warn-error", *args[:1], "generate", *args[1:]])
     assert res.success, getattr(res, "exception", None)
     assert (built.full.dbt_target_dir / "catalog.json").exists()
+
+
+def test_no_pii_column_reaches_marts(built: Built) -> None:
+    """t1-extract-spec §4: PII columns never reach marts (nor the free-text note)."""
+    from dagster_project import contract
+
+    pii = {c.name for t in contract.TABLES for c in t.columns if c.pii} | {"note"}
+    cols = _q(built.full, "select table_name, column_name from duckdb_columns() "
+                          "where schema_name in ('staging', 'intermediate', 'marts')")
+    assert cols
+    assert [(t, c) for t, c in cols if c in pii] == []

@@ -24,7 +24,6 @@ renamed as (
         satisfaction,
         photo_cnt,
         policy_no,
-        note,
         cast(visit_time as date) as visit_date
     from source
 
