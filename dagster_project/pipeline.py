@@ -121,6 +121,8 @@ def run_pending(settings: Settings, landing: Path | None = None, through: date |
                                     and x.biz_date not in report.loaded]
                 report.waiting = [x for x in decisions if x.action == "wait"]
                 break
+            # Dagster's console log stays quiet (CRITICAL): this loop prints one line per
+            # date and the rejection report; the full run log is in the instance (UI).
             step = todo[0]
             attempted.add(step.biz_date)
             key = partition_key(step.biz_date)
@@ -128,7 +130,7 @@ def run_pending(settings: Settings, landing: Path | None = None, through: date |
                 instance.add_dynamic_partitions(BIZ_DATE_PARTITIONS.name, [key])
             say(f"{step.biz_date}: {step.action}ing ...")
             result = job.execute_in_process(instance=instance, partition_key=key,
-                                            run_config=ingest_run_config(str(landing), "WARNING"),
+                                            run_config=ingest_run_config(str(landing), "CRITICAL"),
                                             raise_on_error=False)
             if result.success:
                 report.loaded.append(step.biz_date)
