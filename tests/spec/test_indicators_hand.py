@@ -17,9 +17,9 @@ Balances per day (CNY; A004 is USD at 7.10 / 7.20 / 7.15):
               200001 = 888,000 / 863,000 / 881,000
               400211: A004 10,000×7.10 / 10,000×7.20 / 12,000×7.15 = 71,000/72,000/85,800
               400212 (撤并, no rows of its own): A009 7,000 every day
-              400213 (opened D3): A008 –/–/50,000
-              200002 = 78,000 / 79,000 / 142,800
-              100000 = 966,000 / 942,000 / 1,023,800
+              400213 (opened D3): A008 –/–/5,000
+              200002 = 78,000 / 79,000 / 97,800
+              100000 = 966,000 / 942,000 / 978,800
     loans in balance (status 1)
               400111: L001 1,000,000/1,000,000/990,000  L002 800,000  L005 50,000
                                                                      = 1,850,000/1,850,000/1,840,000
@@ -75,18 +75,18 @@ DEPOSITS: list[Expect] = [
     # FX of the same date: USD 10,000 × 7.20 on D2 (not D1's 7.10)
     (D2, "400211", "DEP_BAL", 72_000),
     # level 1 covers the province: 200001 + A004 + A008 + A009
-    (D3, "100000", "DEP_BAL", 881_000 + 12_000 * 7.15 + 50_000 + 7_000),
-    (D3, "100000", "DEP_BAL_YTD_CHG", 1_023_800 - 966_000),
-    (D3, "100000", "DEP_DAVG_MTD", (942_000 + 1_023_800) / 2),
+    (D3, "100000", "DEP_BAL", 881_000 + 12_000 * 7.15 + 5_000 + 7_000),
+    (D3, "100000", "DEP_BAL_YTD_CHG", 978_800 - 966_000),
+    (D3, "100000", "DEP_DAVG_MTD", (942_000 + 978_800) / 2),
     (D3, "300011", "DEP_BAL", 881_000),  # 支行 = its two 网点
     # READING: a merged (撤并) org's records still roll up by its parent link
     (D1, "300021", "DEP_BAL", 71_000 + 7_000),
-    (D3, "200002", "DEP_BAL", 85_800 + 7_000 + 50_000),
+    (D3, "200002", "DEP_BAL", 85_800 + 7_000 + 5_000),
     # 400213 did not exist on the loaded start 2025-12-31: its start value is 0
-    (D3, "400213", "DEP_BAL_YTD_CHG", 50_000 - 0),
-    (D3, "400213", "DEP_BAL_MTD_CHG", 50_000 - 0),
+    (D3, "400213", "DEP_BAL_YTD_CHG", 5_000 - 0),
+    (D3, "400213", "DEP_BAL_MTD_CHG", 5_000 - 0),
     # READING: on D2, a loaded January day, it did not exist: its value that day is 0
-    (D3, "400213", "DEP_DAVG_MTD", (0 + 50_000) / 2),
+    (D3, "400213", "DEP_DAVG_MTD", (0 + 5_000) / 2),
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -294,8 +294,8 @@ MANAGERS: list[Expect] = [
     (D3, "M0003", "NPL_BAL", 0),
     (D3, "M0003", "VISIT_CONV_MTD", 0 / 1),
     # M0005 was hired on D3: 0 at the year start, 0 on D2 in the daily average
-    (D3, "M0005", "DEP_BAL_YTD_CHG", 50_000 - 0),
-    (D3, "M0005", "DEP_DAVG_MTD", (0 + 50_000) / 2),
+    (D3, "M0005", "DEP_BAL_YTD_CHG", 5_000 - 0),
+    (D3, "M0005", "DEP_DAVG_MTD", (0 + 5_000) / 2),
     (D3, "M0005", "VISIT_CONV_MTD", NULL),  # no visits: zero denominator
 ]
 
