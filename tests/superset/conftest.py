@@ -1,7 +1,7 @@
 """One real Superset server per test session, on the real pipeline's `tiny` output.
 
 ``superset_stack`` runs ``puhui run --landing <tiny>`` into a fresh PUHUI_HOME
-(the published serving.duckdb), starts gunicorn from the Superset venv on a
+(ingest, dbt build, audit, publish: serving.duckdb), starts gunicorn from the Superset venv on a
 free port, imports the bundle and syncs RLS through the REST API, and stops
 the server at the end. Tests skip (with the reason) only when ``puhui setup``
 has not been run or the pipeline has not landed yet.
@@ -9,10 +9,7 @@ has not been run or the pipeline has not landed yet.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,16 +54,6 @@ def tiny_home(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> P
         pytest.skip(f"real pipeline not available: {reason}")
     home = tmp_path_factory.mktemp("puhui_home_superset")
     run_puhui(["run", "--landing", str(tiny_landing)], home)
-    if not (home / "serving.duckdb").exists():
-        # Until `puhui run` chains dbt build + publish itself, run those two steps
-        # (the same functions, in a fresh process so settings see this home).
-        subprocess.run(
-            [sys.executable, "-c", "from dagster_project.settings import get_settings as g;"
-             "from dagster_project.dbt_build import build; from dagster_project.publish import "
-             "publish; build(g(), full_refresh=True); publish(g())"],
-            env={**{k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")},
-                 "PUHUI_HOME": str(home)},
-            check=True, capture_output=True)
     assert (home / "serving.duckdb").exists()
     return home
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import struct
 import time
+import zlib
 from pathlib import Path
 
 import duckdb
@@ -289,3 +291,38 @@ def test_a_new_published_file_is_read_on_the_next_query(superset_stack) -> None:
         os.replace(backup, path)
     rows = _ask(superset_stack.admin, cockpit(), "cockpit_dep_bal", biz_dt)
     assert _close(rows[0]["dep_bal"], _value(path, biz_dt, province[0][0], "DEP_BAL"))
+
+
+# --- screenshots ---------------------------------------------------------------------
+
+
+def _png(path: Path) -> tuple[int, int, bytes]:
+    """Width, height and decompressed pixel stream of a PNG (stdlib only)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, size = 8, [], (0, 0)
+    while pos < len(data):
+        length = struct.unpack(">I", data[pos:pos + 4])[0]
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            size = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + length
+    return size[0], size[1], zlib.decompress(b"".join(idat))
+
+
+def test_screenshot_script_renders_every_dashboard(superset_stack, chromium,
+                                                   tmp_path: Path) -> None:
+    """The same script that made docs/screenshots, logged in through the login form."""
+    from dagster_project.superset import service
+
+    paths = service.take_screenshots(superset_stack.settings, superset_stack.server.base_url,
+                                     tmp_path)
+    assert sorted(p.name for p in paths) == sorted(f"{d.slug}.png" for d in all_dashboards())
+    for p in paths:
+        width, height, pixels = _png(p)
+        # The login page or an error page is one short screen; a dashboard is tall.
+        assert width == 1600 and height > 1000, (p.name, width, height)
+        # A blank page is nearly one colour; charts and Chinese text give many tones.
+        assert len(set(pixels)) > 100, p.name
