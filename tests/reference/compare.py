@@ -19,9 +19,6 @@ import polars as pl
 
 REPO = Path(__file__).resolve().parents[2]
 REL_TOL = 1e-6  # values equal within 1e-6 relative
-# Whether `puhui run` published serving.duckdb by itself the last time this session
-# ran it (None: not run yet), so a test about run's own path can skip without a run.
-run_publishes: bool | None = None
 ABS_TOL = 1e-9  # float noise around an exact 0 (e.g. a change of x − x)
 
 
@@ -64,10 +61,8 @@ def published_store(landing: Path, home: Path) -> tuple[pl.DataFrame, pl.DataFra
     tables from the published ``serving.duckdb`` (read-only, as Superset does)."""
     import duckdb
 
-    global run_publishes
     run_puhui(["run", "--landing", str(landing)], home)
-    run_publishes = (home / "serving.duckdb").exists()
-    if not run_publishes:
+    if not (home / "serving.duckdb").exists():
         # Until `puhui run` chains dbt build + publish itself, run those two steps (the
         # same functions, in a fresh process so the settings see this PUHUI_HOME).
         env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}

@@ -37,12 +37,16 @@ Balances per day (CNY; A004 is USD at 7.10 / 7.20 / 7.15):
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.fixtures.deliveries.builder import write_delivery
 from tests.fixtures.deliveries.hand import build
+from tests.fixtures.deliveries.hand.data import rows_on
 from tests.reference.compare import describe, diff_stores, pipeline_missing, published_store
 from tests.reference.indicators import MGR_CODES, ORG_CODES, compute_landing
 
@@ -388,24 +392,62 @@ def test_store_has_one_row_per_status1_org_code_and_date(reference_store) -> Non
 
 
 # ---------------------------------------------------------------------------------------
-# The real pipeline on the same delivery
+# The real pipeline on the same delivery, delivered the way the union may (spec §1):
+# run 1 sees a first 12-31 with two errors and 01-02, while 01-01 is late; only 12-31
+# can be published ("loaded in order without gaps"). Then 01-01 arrives and 12-31 is
+# re-delivered (重发) corrected, so the landing is exactly the hand delivery and run 2,
+# through `puhui run`'s own incremental path, must publish the hand values.
 # ---------------------------------------------------------------------------------------
 
 
+def _first_d1() -> dict:
+    """12-31 as first delivered: A001 90,000 (corrected: 100,000) and L002 次级
+    (corrected: 正常). The correction moves both period starts of the January dates."""
+    rows = rows_on(D1)
+    for acct in rows["DEP_ACCT"]:
+        if acct["acct_no"] == "A001":
+            acct["balance"] = 90_000
+    for loan in rows["LOAN_DUEBILL"]:
+        if loan["loan_no"] == "L002":
+            loan["five_class"] = "3"
+    return rows
+
+
+@dataclass
+class PipelineRuns:
+    first: tuple[pl.DataFrame, pl.DataFrame]  # store after run 1
+    first_landing: Path  # what run 1 could publish: the first 12-31 alone
+    final: tuple[pl.DataFrame, pl.DataFrame]  # store after run 2
+
+
 @pytest.fixture(scope="module")
-def pipeline_store(hand_landing: Path, tmp_path_factory: pytest.TempPathFactory,
-                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def pipeline_runs(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
     reason = pipeline_missing()
     if reason:
         pytest.skip(f"real pipeline not available: {reason}")
-    return published_store(hand_landing, tmp_path_factory.mktemp("puhui_home"))
+    root = tmp_path_factory.mktemp("pipeline")
+    landing, home = root / "landing", root / "home"
+    write_delivery(landing, D1, _first_d1())
+    write_delivery(landing, D3, rows_on(D3))
+    write_delivery(root / "first_landing", D1, _first_d1())
+    first = published_store(landing, home)
+    shutil.rmtree(landing / "20251231")  # 重发: the whole folder again, with a new DONE
+    write_delivery(landing, D1, rows_on(D1))
+    write_delivery(landing, D2, rows_on(D2))
+    return PipelineRuns(first, root / "first_landing", published_store(landing, home))
+
+
+def _assert_same_as_reference(published: tuple[pl.DataFrame, pl.DataFrame],
+                              reference: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    org = diff_stores(published[0], reference[0], "org_no")
+    mgr = diff_stores(published[1], reference[1], "mgr_no")
+    assert not org and not mgr, ("indicator_value: " + describe(org, "org_no")
+                                 + "\nmgr_indicator_value: " + describe(mgr, "mgr_no"))
 
 
 @pytest.mark.slow
-def test_published_store_gives_every_hand_value(pipeline_store) -> None:
-    org, mgr = pipeline_store
-    org = org.with_columns(pl.col("biz_date").cast(pl.Date))
-    mgr = mgr.with_columns(pl.col("biz_date").cast(pl.Date))
+def test_published_store_gives_every_hand_value(pipeline_runs: PipelineRuns) -> None:
+    org, mgr = (t.with_columns(pl.col("biz_date").cast(pl.Date)) for t in pipeline_runs.final)
     failures = []
     for key, store, expected in (("org_no", org, ORG_EXPECTED), ("mgr_no", mgr, MANAGERS)):
         for e in expected:
@@ -417,9 +459,13 @@ def test_published_store_gives_every_hand_value(pipeline_store) -> None:
 
 
 @pytest.mark.slow
-def test_published_store_equals_reference_row_by_row(pipeline_store, reference_store) -> None:
-    org_diff = diff_stores(pipeline_store[0], reference_store[0], "org_no")
-    mgr_diff = diff_stores(pipeline_store[1], reference_store[1], "mgr_no")
-    assert not org_diff and not mgr_diff, (
-        "indicator_value: " + describe(org_diff, "org_no")
-        + "\nmgr_indicator_value: " + describe(mgr_diff, "mgr_no"))
+def test_published_store_equals_reference_row_by_row(pipeline_runs: PipelineRuns,
+                                                     reference_store) -> None:
+    _assert_same_as_reference(pipeline_runs.final, reference_store)
+
+
+@pytest.mark.slow
+def test_late_date_waits_and_what_was_published_matched_its_delivery(
+        pipeline_runs: PipelineRuns) -> None:
+    # after run 1 only the first 12-31 is published (01-02 waits for 01-01)
+    _assert_same_as_reference(pipeline_runs.first, compute_landing(pipeline_runs.first_landing))
