@@ -37,6 +37,12 @@ DETAIL_TABLES: dict[str, tuple[str, str]] = {
     "fct_deposit_balance_daily": ("marts.fct_deposit_balance_daily", "biz_date, org_no"),
     "fct_org_deposit_growth": ("marts.fct_org_deposit_growth", "biz_date, org_no"),
     "dim_manager": ("marts.dim_manager", "mgr_no"),
+    "fct_incl_loan_structure_daily": ("marts.fct_incl_loan_structure_daily",
+                                      "biz_date, org_no, dimension"),
+    "fct_loan_product_quality_daily": ("marts.fct_loan_product_quality_daily",
+                                       "biz_date, org_no"),
+    "fct_policy_lapse_by_seller": ("marts.fct_policy_lapse_by_seller", "biz_date, org_no"),
+    "fct_grid_points": ("marts.fct_grid_points", "biz_date"),
     "dim_date": ("marts.dim_date", "date_day"),
 }
 
