@@ -28,6 +28,12 @@ MIGRATION = "loan_class_migration"
 LAPSE = "policy_lapse_reasons"
 VISITS = "visit_points"
 SCORE = "mgr_scorecard"
+STRUCT = "incl_structure"
+PRODUCT = "loan_product_quality"
+SELLER = "policy_lapse_by_seller"
+GRIDS = "grid_points"
+SEGMENT = {"dimension": "cust_segment"}
+BY_PROD = {"dimension": "prod_cd"}
 MONEY, PCT, COUNT = ",.0f", ".2%", ",.0f"
 FILTER_NOTE = ("默认显示全省最新业务日期；依次选择 法人行社 → 支行 → 网点 下钻。"
                "排名表列出所选日期的全部支行/网点（受数据权限限制）。")
@@ -143,10 +149,21 @@ def inclusive() -> Dashboard:
                ["grid_hh_cnt", "credit_cust_cnt", "grid_credit_coverage", "credit_use_rate"],
                where={"org_level": 3}, order_by="grid_credit_coverage"), 6, 50),
     ]
+    structure = [
+        (pie(k + "by_segment", "普惠贷款结构（客户类型，余额）", STRUCT, "member_label",
+             "struct_incl_bal", where=SEGMENT), 4, 55),
+        (table(k + "segment_table", "普惠贷款按客户类型", STRUCT,
+               ["cust_type_group", "member_label"],
+               ["struct_incl_bal", "struct_incl_cust", "struct_incl_loans"], where=SEGMENT),
+         4, 55),
+        (table(k + "product_table", "普惠贷款按产品", STRUCT, ["member_label"],
+               ["struct_incl_bal", "struct_incl_cust", "struct_incl_loans"], where=BY_PROD),
+         4, 55),
+    ]
     note = ("**普惠金融**：“两增”= 普惠型贷款增速不低于各项贷款增速、有贷款余额户数不低于年初；"
             "普惠不良率容忍度为不高于各项贷款不良率3个百分点。" + FILTER_NOTE)
     return Dashboard("inclusive", "普惠金融", "inclusive",
-                     rows=[[(note, 12, 12)], cards, cards2, trends, ranking, grid],
+                     rows=[[(note, 12, 12)], cards, cards2, structure, trends, ranking, grid],
                      not_by_date=frozenset({k + "trend_bal", k + "trend_npl"}),
                      not_by_org=frozenset({k + "rank", k + "grid", k + "grid_table"}))
 
@@ -180,6 +197,13 @@ def asset_quality() -> Dashboard:
                 "ovd90_bal", "npl_deviation"], where={"org_level": 3}, order_by="npl_ratio"),
          12, 50),
     ]
+    by_product = [
+        (bar(k + "by_product", "分产品不良率与逾期率", PRODUCT, "prod_cd",
+             ["prod_npl_ratio", "prod_ovd_ratio"], PCT), 6, 50),
+        (table(k + "product_table", "分产品资产质量", PRODUCT, ["prod_cd"],
+               ["prod_loan_bal", "prod_npl_bal", "prod_npl_ratio", "prod_ovd_bal",
+                "prod_ovd_ratio"], order_by="prod_loan_bal"), 6, 50),
+    ]
     migration = [
         (pivot("aq_migration", "五级分类迁移（较上一日，余额）", MIGRATION, ["from_class_label"],
                ["to_class_label"], "migration_bal"), 7, 50),
@@ -191,7 +215,8 @@ def asset_quality() -> Dashboard:
     ]
     note = "**资产质量**：五级分类、不良与逾期均取自已发布指标库及五级分类明细表。" + FILTER_NOTE
     return Dashboard("asset_quality", "资产质量", "asset-quality",
-                     rows=[[(note, 12, 10)], cards, structure, by_org, org_table, migration],
+                     rows=[[(note, 12, 10)], cards, structure, by_product, by_org, org_table,
+                           migration],
                      not_by_date=frozenset({k + "trend"}),
                      not_by_org=frozenset({k + "by_org", k + "org_table"}))
 
@@ -212,6 +237,12 @@ def visits() -> Dashboard:
                ["mgr_name", "grid_name", "visit_type_label", "outcome_label", "satisfaction"],
                ["visit_records"], row_limit=500), 4, 70),
     ]
+    grid_row = [
+        (scatter_map(k + "grid_map", "网格中心点位", GRIDS, "lon", "lat", color=(31, 119, 180),
+                     radius=2500), 8, 60),
+        (table(k + "grid_table", "网格户数", GRIDS, ["grid_name", "org_name"],
+               ["grid_households"], row_limit=500), 4, 60),
+    ]
     breakdown = [
         (pie(k + "by_type", "当日走访类型", VISITS, "visit_type_label", "visit_records"), 3, 50),
         (pie(k + "by_outcome", "当日走访结果", VISITS, "outcome_label", "visit_records"), 3, 50),
@@ -226,10 +257,10 @@ def visits() -> Dashboard:
         (table(k + "rank_mgr", "客户经理走访排名（本月）", MGR, ["mgr_name", "mgr_org_name"],
                ["visit_cnt_mtd", "visit_conv_mtd"]), 6, 55),
     ]
-    note = ("**走访监控**：点位为所选日期客户经理走访的定位（无在线底图）；"
+    note = ("**走访监控**：点位为所选日期客户经理走访的定位，网格图为网格中心点（无在线底图）；"
             "人均走访 = 本月走访次数 / 在岗客户经理数，口径见《指标字典》。" + FILTER_NOTE)
     return Dashboard("visits", "走访监控", "visits",
-                     rows=[[(note, 12, 10)], cards, map_row, breakdown, rankings],
+                     rows=[[(note, 12, 10)], cards, map_row, grid_row, breakdown, rankings],
                      not_by_date=frozenset({k + "trend"}),
                      not_by_org=frozenset({k + "rank_org"}))
 
@@ -260,10 +291,16 @@ def policy_lapse() -> Dashboard:
         (trend(k + "trend", "失效率走势", ORG, ["lapse_rate", "lapse_rate_prem",
                "lapse_followup_rate"], PCT), 4, 55),
     ]
+    by_seller = [
+        (table(k + "by_seller", "销售人员保单失效情况", SELLER, ["seller_no", "seller_name"],
+               ["seller_inforce_cnt", "seller_lapsed_cnt", "seller_lapse_rate",
+                "seller_lapse_rate_prem", "seller_followup_rate", "seller_lapsed_prem"],
+               order_by="seller_lapsed_cnt", row_limit=500), 12, 55),
+    ]
     note = ("**保单失效**：仅期交保单（年交/月交）可因未缴费失效，趸交不计；年化保费 = 月交×12。"
             "处理率 = 失效后有“保单续期跟进”走访的失效保单占比。" + FILTER_NOTE)
     return Dashboard("policy_lapse", "保单失效", "policy-lapse",
-                     rows=[[(note, 12, 10)], cards, reasons, by_org],
+                     rows=[[(note, 12, 10)], cards, reasons, by_org, by_seller],
                      not_by_date=frozenset({k + "trend"}),
                      not_by_org=frozenset({k + "rank_org"}))
 

@@ -177,6 +177,122 @@ def mgr_scorecard() -> Dataset:
                    sql=expand_paths(base, keep))
 
 
+def _max_metric(name: str, col: str, verbose: str, fmt: str, desc: str) -> dict[str, Any]:
+    # MAX: the mart holds one row per (date, org, category) with the ratio already computed.
+    return {**sum_metric(name, col, verbose, fmt, desc), "expression": f"MAX({col})"}
+
+
+def incl_structure() -> Dataset:
+    """普惠贷款结构 by customer segment and by product (fct_incl_loan_structure_daily)."""
+    sql = (f"SELECT f.biz_date, f.org_no, f.dimension, f.member_code, f.member_label, "
+           f"f.cust_type_group, f.incl_loan_cnt, f.incl_cust_cnt, f.incl_bal, {_WIDE_PATH}\n"
+           f"FROM fct_incl_loan_structure_daily AS f {_JOIN_WIDE}")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
+            column("dimension", "VARCHAR", "结构维度（cust_segment 客户类型 / prod_cd 产品）"),
+            column("member_code", "VARCHAR", "分类代码"),
+            column("member_label", "VARCHAR", "分类"),
+            column("cust_type_group", "VARCHAR", "客户大类"),
+            column("incl_loan_cnt", "BIGINT", "普惠贷款笔数", groupby=False),
+            column("incl_cust_cnt", "BIGINT", "普惠贷款户数", groupby=False),
+            column("incl_bal", "DOUBLE", "普惠贷款余额（元）", groupby=False), *_PATH, *_RLS]
+    metrics = [
+        sum_metric("struct_incl_bal", "incl_bal", "普惠贷款余额", ",.0f",
+                   "普惠型贷款余额（CNY），按客户类型或产品；同一维度合计 = INCL_BAL。"),
+        sum_metric("struct_incl_cust", "incl_cust_cnt", "普惠贷款户数", ",.0f",
+                   "有余额的普惠贷款户数；按客户类型合计 = INCL_CUST_CNT（按产品不可相加）。"),
+        sum_metric("struct_incl_loans", "incl_loan_cnt", "普惠贷款笔数", ",.0f", "在贷借据笔数。"),
+    ]
+    return Dataset("incl_structure", "普惠贷款结构（fct_incl_loan_structure_daily，按机构汇总）",
+                   cols, metrics, sql=sql)
+
+
+def loan_product_quality() -> Dataset:
+    """分产品不良与逾期 (fct_loan_product_quality_daily)."""
+    sql = (f"SELECT f.biz_date, f.org_no, f.prod_cd, f.loan_cnt, f.loan_bal, f.npl_bal, "
+           f"f.ovd_bal, f.ovd90_bal, f.npl_ratio, f.ovd_ratio, {_WIDE_PATH}\n"
+           f"FROM fct_loan_product_quality_daily AS f {_JOIN_WIDE}")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
+            column("prod_cd", "VARCHAR", "贷款产品"),
+            column("loan_cnt", "BIGINT", "贷款笔数", groupby=False),
+            column("loan_bal", "DOUBLE", "贷款余额（元）", groupby=False),
+            column("npl_bal", "DOUBLE", "不良余额（元）", groupby=False),
+            column("ovd_bal", "DOUBLE", "逾期余额（元）", groupby=False),
+            column("ovd90_bal", "DOUBLE", "逾期90天以上余额（元）", groupby=False),
+            column("npl_ratio", "DOUBLE", "不良率", groupby=False),
+            column("ovd_ratio", "DOUBLE", "逾期率", groupby=False), *_PATH, *_RLS]
+    metrics = [
+        sum_metric("prod_loan_bal", "loan_bal", "产品贷款余额", ",.0f",
+                   "在贷贷款余额（CNY），按产品；合计 = LOAN_BAL。"),
+        sum_metric("prod_npl_bal", "npl_bal", "产品不良余额", ",.0f",
+                   "五级分类3/4/5余额；合计 = NPL_BAL。"),
+        sum_metric("prod_ovd_bal", "ovd_bal", "产品逾期余额", ",.0f",
+                   "逾期（overdue_days > 0）借据全部余额；合计 = OVD_BAL。"),
+        _max_metric("prod_npl_ratio", "npl_ratio", "产品不良率", ".2%",
+                    "产品不良余额 / 产品贷款余额（数据集市预先计算）。"),
+        _max_metric("prod_ovd_ratio", "ovd_ratio", "产品逾期率", ".2%",
+                    "产品逾期余额 / 产品贷款余额（数据集市预先计算）。"),
+    ]
+    return Dataset("loan_product_quality",
+                   "分产品资产质量（fct_loan_product_quality_daily，按机构汇总）",
+                   cols, metrics, sql=sql)
+
+
+def policy_lapse_by_seller() -> Dataset:
+    """保单失效按销售人员 (fct_policy_lapse_by_seller)."""
+    sql = (f"SELECT f.biz_date, f.org_no, f.seller_no, f.seller_name, f.inforce_cnt, "
+           f"f.grace_cnt, f.lapsed_cnt, f.followed_up_cnt, f.lapsed_annualised_premium, "
+           f"f.lapse_rate, f.lapse_rate_prem, f.lapse_followup_rate, {_WIDE_PATH}\n"
+           f"FROM fct_policy_lapse_by_seller AS f {_JOIN_WIDE}")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
+            column("seller_no", "VARCHAR", "销售人员号"),
+            column("seller_name", "VARCHAR", "销售人员"),
+            column("inforce_cnt", "BIGINT", "有效件数", groupby=False),
+            column("grace_cnt", "BIGINT", "宽限期件数", groupby=False),
+            column("lapsed_cnt", "BIGINT", "失效件数", groupby=False),
+            column("followed_up_cnt", "BIGINT", "已跟进件数", groupby=False),
+            column("lapsed_annualised_premium", "DOUBLE", "失效年化保费（元）", groupby=False),
+            column("lapse_rate", "DOUBLE", "失效率（件数）", groupby=False),
+            column("lapse_rate_prem", "DOUBLE", "失效率（保费）", groupby=False),
+            column("lapse_followup_rate", "DOUBLE", "处理率", groupby=False), *_PATH, *_RLS]
+    metrics = [
+        sum_metric("seller_inforce_cnt", "inforce_cnt", "有效保单件数", ",.0f",
+                   "期交保单状态1/2/4件数，按销售人员；合计 = POLICY_INFORCE_CNT。"),
+        sum_metric("seller_lapsed_cnt", "lapsed_cnt", "失效保单件数", ",.0f",
+                   "期交保单状态3件数，按销售人员；合计 = POLICY_LAPSED_CNT。"),
+        sum_metric("seller_lapsed_prem", "lapsed_annualised_premium", "失效年化保费", ",.0f",
+                   "失效保单年化保费（月交×12）。"),
+        _max_metric("seller_lapse_rate", "lapse_rate", "失效率（件数）", ".2%",
+                    "失效件数 /（有效件数 + 失效件数），销售人员口径，集市预先计算。"),
+        _max_metric("seller_lapse_rate_prem", "lapse_rate_prem", "失效率（保费）", ".2%",
+                    "失效年化保费 / 状态1-4年化保费，销售人员口径，集市预先计算。"),
+        _max_metric("seller_followup_rate", "lapse_followup_rate", "失效清单处理率", ".2%",
+                    "已跟进失效件数 / 失效件数，集市预先计算。"),
+    ]
+    return Dataset("policy_lapse_by_seller",
+                   "保单失效按销售人员（fct_policy_lapse_by_seller，按机构汇总）",
+                   cols, metrics, sql=sql)
+
+
+def grid_points() -> Dataset:
+    """One row per grid (centre point, households) with its org path on D."""
+    base = ("SELECT biz_date, grid_no, grid_name, org_no, org_name, lvl2_org_no, lvl3_org_no, "
+            "household_cnt, lon, lat, lvl2_org_name AS p2, lvl3_org_name AS p3, "
+            "lvl4_org_name AS p4 FROM fct_grid_points")
+    keep = ("biz_date, grid_no, grid_name, org_no, org_name, lvl2_org_no, lvl3_org_no, "
+            "household_cnt, lon, lat")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT,
+            column("grid_no", "VARCHAR", "网格号"), column("grid_name", "VARCHAR", "网格"),
+            column("org_no", "VARCHAR", "所属机构号"), column("org_name", "VARCHAR", "所属机构"),
+            column("household_cnt", "INTEGER", "网格户数", groupby=False),
+            column("lon", "DOUBLE", "中心经度"), column("lat", "DOUBLE", "中心纬度"),
+            *_PATH, *_RLS]
+    metrics = [sum_metric("grid_households", "household_cnt", "网格户数", ",.0f",
+                          "GRID.household_cnt 合计；所选机构下合计 = GRID_HH_CNT。")]
+    return Dataset("grid_points", "网格点位（fct_grid_points，每个网格一行）", cols, metrics,
+                   sql=expand_paths(base, keep))
+
+
 def detail_datasets() -> list[Dataset]:
     return [loan_five_class(), loan_class_migration(), policy_lapse_reasons(), visit_points(),
-            mgr_scorecard()]
+            mgr_scorecard(), incl_structure(), loan_product_quality(), policy_lapse_by_seller(),
+            grid_points()]
