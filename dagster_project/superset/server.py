@@ -176,6 +176,9 @@ def start(settings: Settings, port: int | None = None, workers: int = 2) -> Supe
         [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--worker-class", "gthread", "--threads", "8", "--timeout", "120",
          "--limit-request-line", "0", "--limit-request-field_size", "0",
+         # gunicorn 23+ opens a control socket in ~/.gunicorn by default: nothing may be
+         # written outside PUHUI_HOME, and start/stop is ours already.
+         "--no-control-socket",
          "superset.app:create_app()"],
         env=superset_env(settings), stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,  # own process group, so stop() ends workers too
