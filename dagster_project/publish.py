@@ -9,6 +9,7 @@ or the new file, never a mix, and a failed publish leaves the old one untouched.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,12 +66,34 @@ def _existing(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
         "and schema_name = ? and table_name = ?", [schema, name]).fetchone()[0])
 
 
+def _remove_stale_temps(target: Path) -> None:
+    """Delete half-written serving files (and WALs) left by a publish that was killed
+    (SIGKILL, power loss: its ``except`` never ran). A temp file whose process is still
+    alive belongs to a publish under way and is left alone."""
+    for stale in target.parent.glob(f".{target.stem}.*.new.duckdb*"):
+        pid = stale.name[len(target.stem) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def publish(settings: Settings) -> PublishResult:
     """Rebuild ``serving.duckdb`` from the warehouse marts, atomically."""
     began = time.perf_counter()
     target = settings.serving_path
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.{os.getpid()}.new.duckdb")
+    _remove_stale_temps(target)
     tmp.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     try:
@@ -91,6 +114,11 @@ def publish(settings: Settings) -> PublishResult:
             con.execute("checkpoint")
         finally:
             con.close()
+        if settings.publish_pause_s > 0:
+            # write-audit-publish test aid (settings.publish_pause_s): the test kills us here
+            print(f"publish: {tmp.name} written, pausing {settings.publish_pause_s}s before "
+                  "the rename", file=sys.stderr, flush=True)
+            time.sleep(settings.publish_pause_s)
         os.replace(tmp, target)  # atomic swap: readers see the old file or the new
     except Exception as exc:
         tmp.unlink(missing_ok=True)

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         description="Testing aid: seconds a load holds its transaction open before COMMIT, so "
         "the crash-safety test can SIGKILL a load mid-date. Keep 0 in production.",
     )
+    publish_pause_s: float = Field(
+        default=0.0,
+        description="Testing aid: seconds publish waits after writing the new serving file and "
+        "before renaming it over serving.duckdb, so the write-audit-publish test can SIGKILL a "
+        "publish mid-way. Keep 0 in production.",
+    )
     checks_max_rows: int = Field(
         default=200_000,
         description="Great Expectations validates at most this many rows per raw table and "
