@@ -30,7 +30,8 @@ COMPARED = ("indicator_value", "mgr_indicator_value", "org_indicator_wide", "mgr
             "fct_org_indicators_daily", "fct_mgr_indicators_daily", "fct_loan_five_class_daily",
             "fct_loan_class_migration", "fct_policy_lapse_reasons", "fct_visit_points",
             "fct_mgr_scorecard", "fct_deposit_balance_daily", "fct_org_deposit_growth",
-            "dim_customer")
+            "fct_incl_loan_structure_daily", "fct_loan_product_quality_daily",
+            "fct_policy_lapse_by_seller", "fct_grid_points", "dim_customer")
 
 
 @dataclass
@@ -189,6 +190,45 @@ def test_publish_writes_the_agreed_serving_tables(built: Built) -> None:
                           "lvl4_org_name from org_indicator_wide group by all "
                           "having count(*) > 1)").fetchone()[0]
         assert dup == 0
+    finally:
+        con.close()
+
+
+def test_published_breakdowns_reconcile_to_the_indicator_store(built: Built) -> None:
+    """Issue 6: the 普惠 structure adds up to INCL_BAL (per dimension) and INCL_CUST_CNT
+    (customer segments) for every org and date, and the by-seller lapsed counts to
+    POLICY_LAPSED_CNT at province level, in the published serving.duckdb."""
+    s = built.full
+    publish(s)
+    con = duckdb.connect(str(s.serving_path), read_only=True)
+    try:
+        def store(code: str) -> str:
+            return (f"select biz_date, org_no, value from indicator_value "
+                    f"where indicator_code = '{code}'")
+
+        for dim in ("cust_segment", "prod_cd"):
+            checked, bad = con.execute(
+                f"with st as (select biz_date, org_no, sum(incl_bal) as bal "
+                f"from fct_incl_loan_structure_daily where dimension = '{dim}' group by all), "
+                f"v as ({store('INCL_BAL')}) select count(*), count(case when "
+                f"abs(v.value - coalesce(st.bal, 0)) > 0.005 then 1 end) from v "
+                f"left join st using (biz_date, org_no)").fetchone()
+            assert checked > 0 and bad == 0, dim
+        bad = con.execute(
+            f"with st as (select biz_date, org_no, sum(incl_cust_cnt) as n "
+            f"from fct_incl_loan_structure_daily where dimension = 'cust_segment' group by all), "
+            f"v as ({store('INCL_CUST_CNT')}) select count(*) from v "
+            f"left join st using (biz_date, org_no) where v.value <> coalesce(st.n, 0)"
+        ).fetchone()[0]
+        assert bad == 0
+        rows = con.execute(
+            f"with st as (select biz_date, org_no, sum(lapsed_cnt) as n "
+            f"from fct_policy_lapse_by_seller group by all), v as ({store('POLICY_LAPSED_CNT')}) "
+            f"select v.biz_date, v.value, coalesce(st.n, 0) from v "
+            f"left join st using (biz_date, org_no) "
+            f"where v.org_no in (select org_no from dim_org where org_level = 1)").fetchall()
+        assert rows and any(value > 0 for _, value, _ in rows)
+        assert [(d, v, n) for d, v, n in rows if v != n] == []
     finally:
         con.close()
 
