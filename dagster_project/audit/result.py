@@ -18,6 +18,18 @@ CHECK_NAMES_ZH: dict[str, str] = {
     "dbt_tests": "dbt 测试",
     "great_expectations": "数据质量规则 (Great Expectations)",
     "gl_reconciliation": "总账核对 (账账核对)",
+    # Great Expectations on the marts (audit/marts_quality.py), per grain
+    **{f"ge_marts_{g}_{what}": f"{g_zh}{what_zh} (Great Expectations)"
+       for g, g_zh, key_zh in (("org", "机构指标", "机构号"), ("mgr", "客户经理指标", "客户经理号"))
+       for what, what_zh in (
+           ("not_null_biz_date", "业务日期为空"),
+           (f"not_null_{g}_no", f"{key_zh}为空"),
+           ("not_null_indicator_code", "指标代码为空"),
+           ("code_in_dictionary", "指标代码不在指标字典中"),
+           ("unique_key", "主键重复"),
+           ("value_finite", "取值非有限数 (NaN/无穷)"),
+           ("row_count", "当日无数据"),
+       )},
 }
 
 

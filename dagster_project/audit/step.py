@@ -2,9 +2,11 @@
 
 It fits ``pipeline.DOWNSTREAM_STEPS`` between the dbt build and the publish:
 it audits every loaded date from ``from_date`` (the earliest date dbt just
-rebuilt), raises the audit alerts, and raises :class:`AuditBlocked` when a
-blocking check failed, so the publish step does not run, the rebuild flags
-stay set and yesterday's publication keeps serving.
+rebuilt), adding the Great Expectations checks on the marts
+(audit/marts_quality.py) to the ``extra_checks`` handed in, raises the audit
+alerts, and raises :class:`AuditBlocked` when a blocking check failed, so the
+publish step does not run, the rebuild flags stay set and yesterday's
+publication keeps serving.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import duckdb
 from dagster_project.alerts import ensure_alert_table, from_audit, raise_alerts
 from dagster_project.audit import AuditResult, CheckResult, Store, audit
 from dagster_project.audit.clock import beijing_now
+from dagster_project.audit.marts_quality import marts_expectations
 from dagster_project.resources.duckdb import connect_warehouse
 from dagster_project.settings import Settings
 
@@ -61,7 +64,8 @@ def audit_step(
             raise AuditBlocked(AuditResult("none", (from_date,), (CheckResult(
                 "completeness_org", False, True, f"no loaded date from {from_date}",
                 from_date),)))
-        result = audit(con, dates, settings, extra_checks=extra_checks, store=store, now=now)
+        checks = [*extra_checks, *marts_expectations(con, dates, store)]
+        result = audit(con, dates, settings, extra_checks=checks, store=store, now=now)
         ensure_alert_table(con)  # so the operators' queries work before the first alert
         raise_alerts(con, settings, from_audit(result, now))
     finally:
