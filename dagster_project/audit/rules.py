@@ -18,6 +18,7 @@ import duckdb
 
 from dagster_project.audit.bounds import EPSILON, bounds_values_sql
 from dagster_project.audit.result import CheckResult
+from dagster_project.contract import DEPOSIT_SUBJECTS, LOAN_SUBJECTS
 from dagster_project.indicators import codes_for_grain
 from dagster_project.settings import Settings
 
@@ -295,6 +296,83 @@ def incl_npl_tolerance(
                      what="banks above the inclusive-NPL tolerance")
 
 
+# Float sums of converted balances may differ from the decimal GL by rounding only.
+GL_TOLERANCE_YUAN = 0.05
+
+
+def gl_reconciliation(
+    con: duckdb.DuckDBPyConnection, dates: Sequence[date], store: Store
+) -> list[CheckResult]:
+    """账账核对 of the published figures: each legal entity's DEP_BAL and LOAN_BAL equal
+    its GL_BAL over the deposit / loan subjects, converted at the same date's FX_RATE.
+
+    Ingestion reconciles the raw accounts with GL_BAL (t1-extract-spec.md, end); this
+    checks that the roll-up through the org tree and the FX conversion in the marts
+    kept every yuan, so a published balance always agrees with the union's ledger."""
+    dep = ", ".join(f"'{c}'" for c in DEPOSIT_SUBJECTS)
+    loan = ", ".join(f"'{c}'" for c in LOAN_SUBJECTS)
+    rows = con.execute(
+        f"""
+        with legal as (
+            select biz_date, org_no
+            from raw.org_info
+            where org_level = 2 and status = '1' and biz_date in (select unnest(?::DATE[]))
+        ),
+        gl as (
+            select
+                gl_bal.biz_date,
+                gl_bal.org_no,
+                sum(case when gl_bal.subject_code in ({dep})
+                    then gl_bal.balance * fx_rate.rate_to_cny else 0 end) as gl_dep_bal,
+                sum(case when gl_bal.subject_code in ({loan})
+                    then gl_bal.balance * fx_rate.rate_to_cny else 0 end) as gl_loan_bal
+            from raw.gl_bal as gl_bal
+            inner join raw.fx_rate as fx_rate
+                on gl_bal.biz_date = fx_rate.biz_date and gl_bal.ccy = fx_rate.ccy
+            where gl_bal.biz_date in (select unnest(?::DATE[]))
+            group by gl_bal.biz_date, gl_bal.org_no
+        ),
+        published as (
+            select
+                biz_date,
+                org_no,
+                max(case when indicator_code = 'DEP_BAL' then value end) as dep_bal,
+                max(case when indicator_code = 'LOAN_BAL' then value end) as loan_bal
+            from {store.org_table}
+            where indicator_code in ('DEP_BAL', 'LOAN_BAL')
+                and biz_date in (select unnest(?::DATE[]))
+            group by biz_date, org_no
+        ),
+        compared as (
+            select
+                legal.biz_date,
+                legal.org_no,
+                published.dep_bal,
+                coalesce(gl.gl_dep_bal, 0) as gl_dep_bal,
+                published.loan_bal,
+                coalesce(gl.gl_loan_bal, 0) as gl_loan_bal
+            from legal
+            left join published
+                on legal.biz_date = published.biz_date and legal.org_no = published.org_no
+            left join gl on legal.biz_date = gl.biz_date and legal.org_no = gl.org_no
+        )
+        select biz_date, org_no, dep_bal, gl_dep_bal, loan_bal, gl_loan_bal
+        from compared
+        where dep_bal is null or loan_bal is null
+            or abs(dep_bal - gl_dep_bal) > {GL_TOLERANCE_YUAN}
+            or abs(loan_bal - gl_loan_bal) > {GL_TOLERANCE_YUAN}
+        order by biz_date, org_no
+        """,
+        [list(dates)] * 3,
+    ).fetchall()
+    problems, counts = _group(
+        rows, lambda r: f"org {r[1]} DEP_BAL {_fmt_value(r[2])} vs GL {r[3]:.2f}, "
+        f"LOAN_BAL {_fmt_value(r[4])} vs GL {r[5]:.2f}"
+    )
+    return _per_date("gl_reconciliation", dates, problems, counts,
+                     what="legal entities whose published balances disagree with GL_BAL")
+
+
 def all_rules(
     con: duckdb.DuckDBPyConnection, dates: Sequence[date], settings: Settings, store: Store
 ) -> list[CheckResult]:
@@ -307,4 +385,5 @@ def all_rules(
                       codes_for_grain("mgr"), "completeness_mgr"),
         *dep_bal_day_move(con, dates, settings, store),
         *incl_npl_tolerance(con, dates, settings, store),
+        *gl_reconciliation(con, dates, store),
     ]

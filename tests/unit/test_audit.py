@@ -80,6 +80,19 @@ def build_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
                 con.executemany("insert into marts.mgr_indicator_value values (?, ?, ?, ?)",
                                 [(d, mgr_no, c, clean_value(c, d))
                                  for c in codes_for_grain("mgr")])
+    # 账账核对: the bank's ledger agrees with its published DEP_BAL and LOAN_BAL, with a
+    # USD line so the conversion at the date's FX_RATE is part of it:
+    # D1 93,000,000 + 1,000,000 USD x 7 = 100,000,000; D2 103,000,000 + 7,000,000 = 110,000,000.
+    con.execute(contract.raw_ddl(contract.TABLES_BY_NAME["GL_BAL"]))
+    con.execute(contract.raw_ddl(contract.TABLES_BY_NAME["FX_RATE"]))
+    for d, cny_deposits in ((D1, 93_000_000), (D2, 103_000_000)):
+        con.executemany("insert into raw.gl_bal values (?, ?, ?, ?, ?)", [
+            (d, BANK, "20110101", "CNY", cny_deposits),
+            (d, BANK, "20110201", "USD", 1_000_000),
+            (d, BANK, "13030101", "CNY", clean_value("LOAN_BAL", d)),
+        ])
+        con.executemany("insert into raw.fx_rate values (?, ?, ?)",
+                        [(d, "CNY", 1), (d, "USD", 7)])
     return con
 
 
@@ -115,6 +128,14 @@ def set_value(con: duckdb.DuckDBPyConnection, d: date, org_no: str, code: str,
     assert len(n) == 1
 
 
+def set_bank_deposits(con: duckdb.DuckDBPyConnection, d: date, value: float) -> None:
+    """Move the bank's deposits in the store and in its ledger alike (the USD line stays
+    7,000,000 yuan), as a real move does: only the rule under test may object."""
+    set_value(con, d, BANK, "DEP_BAL", value)
+    con.execute("update raw.gl_bal set balance = ? where biz_date = ? and org_no = ? "
+                "and subject_code = '20110101'", [value - 7_000_000, d, BANK])
+
+
 def check(result, name: str, d: date) -> CheckResult:  # type: ignore[no-untyped-def]
     [c] = [c for c in result.checks if c.check_name == name and c.biz_date == d]
     return c
@@ -144,11 +165,11 @@ def test_clean_store_passes_every_rule_and_is_logged(con, settings) -> None:
     assert result.passed and not result.warnings
     assert result.biz_dates == (D1, D2)
     names = {"value_bounds_org", "value_bounds_mgr", "completeness_org", "completeness_mgr",
-             "dep_bal_day_move", "incl_npl_tolerance"}
+             "dep_bal_day_move", "incl_npl_tolerance", "gl_reconciliation"}
     assert {c.check_name for c in result.checks} == names
     log = con.execute("select run_id, biz_date, check_name, passed, checked_at "
                       "from meta.audit_log order by biz_date, check_name").fetchall()
-    assert len(log) == 12  # 6 rules × 2 dates
+    assert len(log) == 14  # 7 rules × 2 dates
     assert {r[0] for r in log} == {result.run_id}
     assert all(r[3] for r in log)
     assert {r[4] for r in log} == {NOW}
@@ -236,8 +257,8 @@ def test_detail_quotes_at_most_five_offenders(con, settings) -> None:
 
 
 def test_deposit_move_over_30_percent_blocks(con, settings) -> None:
-    set_value(con, D1, BANK, "DEP_BAL", 100_000_000.0)
-    set_value(con, D2, BANK, "DEP_BAL", 131_000_000.0)  # +31%
+    set_bank_deposits(con, D1, 100_000_000.0)
+    set_bank_deposits(con, D2, 131_000_000.0)  # +31%
     result = audit(con, [D1, D2], settings, now=NOW)
     assert failed(result) == {("dep_bal_day_move", D2)}
     assert check(result, "dep_bal_day_move", D2).detail == (
@@ -252,12 +273,12 @@ def test_deposit_move_over_30_percent_blocks(con, settings) -> None:
     (71_000_000.0, True),
 ])
 def test_deposit_move_threshold(con, settings, d2_value: float, passes: bool) -> None:
-    set_value(con, D2, BANK, "DEP_BAL", d2_value)
+    set_bank_deposits(con, D2, d2_value)
     assert check(audit(con, [D2], settings, now=NOW), "dep_bal_day_move", D2).passed is passes
 
 
 def test_deposit_move_threshold_and_floor_come_from_settings(con, settings) -> None:
-    set_value(con, D2, BANK, "DEP_BAL", 140_000_000.0)  # +40%
+    set_bank_deposits(con, D2, 140_000_000.0)  # +40%
     assert not audit(con, [D2], settings, now=NOW).passed
     assert audit(con, [D2], settings.model_copy(update={"audit_dep_move_max": 0.5}),
                  now=NOW).passed
@@ -274,7 +295,7 @@ def test_deposits_from_zero_count_as_an_unbounded_move(con, settings) -> None:
 
 
 def test_explanation_lets_the_move_pass_and_only_that_one(con, settings) -> None:
-    set_value(con, D2, BANK, "DEP_BAL", 150_000_000.0)
+    set_bank_deposits(con, D2, 150_000_000.0)
     set_value(con, D2, OUTLET, "DEP_BAL", 150_000_000.0)
     audit(con, [D2], settings, now=NOW)  # creates meta.audit_explanation
     con.execute("insert into meta.audit_explanation values (?, ?, ?, ?, ?)",
@@ -294,7 +315,7 @@ def test_explanation_lets_the_move_pass_and_only_that_one(con, settings) -> None
 
 
 def test_explanation_without_org_covers_every_org_that_day(con, settings) -> None:
-    set_value(con, D2, BANK, "DEP_BAL", 150_000_000.0)
+    set_bank_deposits(con, D2, 150_000_000.0)
     set_value(con, D2, OUTLET, "DEP_BAL", 10_000_000.0)
     audit(con, [D2], settings, now=NOW)
     con.execute("insert into meta.audit_explanation values (?, NULL, ?, ?, ?)",
@@ -389,17 +410,17 @@ def test_undated_blocking_failure_blocks_every_date(con, settings) -> None:
 
 def test_other_components_results_gate_and_are_logged(con, settings) -> None:
     result = audit(con, [D1, D2], settings, now=NOW, extra_checks=[
-        ("gl_reconciliation", False, True, f"org {BANK} 20110101 CNY differs by 12.00", D2),
+        ("dbt_source_freshness", False, True, "raw.gl_bal loaded 26 h ago", D2),
         CheckResult("dbt_tests", True, True, "412 passed"),
         ("great_expectations", False, False, "suite marts: 1 soft expectation failed"),
     ])
     assert not result.passed and result.blocked_dates == (D2,)
-    assert "gl_reconciliation" in result.reason()
+    assert "dbt_source_freshness" in result.reason()
     rows = con.execute("select biz_date, check_name, passed, blocking from meta.audit_log "
-                       "where check_name in ('gl_reconciliation', 'dbt_tests', "
+                       "where check_name in ('dbt_source_freshness', 'dbt_tests', "
                        "'great_expectations') order by check_name, biz_date").fetchall()
-    assert rows == [(D1, "dbt_tests", True, True), (D2, "dbt_tests", True, True),
-                    (D2, "gl_reconciliation", False, True),
+    assert rows == [(D2, "dbt_source_freshness", False, True),
+                    (D1, "dbt_tests", True, True), (D2, "dbt_tests", True, True),
                     (D1, "great_expectations", False, False),
                     (D2, "great_expectations", False, False)]
 
@@ -464,3 +485,23 @@ def test_step_blocks_and_alerts(home: Settings) -> None:
                          ).fetchall() == [("audit_failed", D2,
                                            "【普惠数据】2026-01-02 数据审核未通过",
                                            "none configured")]
+
+
+# --- 账账核对 of the published balances ------------------------------------------------
+
+
+def test_published_balances_reconcile_with_the_ledger(con, settings) -> None:  # type: ignore[no-untyped-def]
+    result = audit(con, [D1, D2], settings, now=NOW)
+    assert check(result, "gl_reconciliation", D1).passed
+    assert check(result, "gl_reconciliation", D2).passed
+
+
+def test_a_yuan_lost_in_the_roll_up_blocks_publication(con, settings) -> None:  # type: ignore[no-untyped-def]
+    set_value(con, D2, BANK, "LOAN_BAL", clean_value("LOAN_BAL", D2) - 1.0)
+    result = audit(con, [D1, D2], settings, now=NOW)
+    c = check(result, "gl_reconciliation", D2)
+    assert not c.passed and c.blocking
+    assert f"org {BANK} DEP_BAL 1.1e+08 vs GL 110000000.00" in c.detail
+    assert "LOAN_BAL 999999 vs GL 1000000.00" in c.detail
+    assert check(result, "gl_reconciliation", D1).passed
+    assert not result.passed

@@ -37,7 +37,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema raw")
         con.execute("create schema marts")
-        for name in ("ORG_INFO", "CUST_MGR"):
+        for name in ("ORG_INFO", "CUST_MGR", "GL_BAL", "FX_RATE"):
             table = contract.TABLES_BY_NAME[name]
             con.execute(contract.raw_ddl(table))
             frame = pl.concat([
