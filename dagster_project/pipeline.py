@@ -139,6 +139,7 @@ def run_pending(settings: Settings, landing: Path | None = None, through: date |
                 reason = _failure_reason(result)
                 report.failed.append((step.biz_date, reason))
                 say(f"{step.biz_date}: FAILED (run {result.run_id})\n{reason}")
+                _alert_if_quarantined(settings, step.biz_date, reason)
     for w in report.waiting:
         say(f"{w.biz_date}: {w.reason}")
     report.downstream_error = run_downstream(settings, say)
@@ -175,6 +176,7 @@ def run_downstream(settings: Settings, say: Say = print) -> str | None:
         try:
             step(settings, from_date)
         except Exception as e:  # report, do not hide: the run exits non-zero
+            _alert_downstream_failure(settings, e, from_date, last[0] if last else None)
             return f"{name} failed: {e}"
     con = connect_warehouse(settings.warehouse_path, settings.threads, settings.memory_limit,
                             settings.tmp_dir)
@@ -184,3 +186,28 @@ def run_downstream(settings: Settings, say: Say = print) -> str | None:
     finally:
         con.close()
     return None
+
+
+def _alert_if_quarantined(settings: Settings, biz_date: date, reason: str) -> None:
+    """A delivery that broke the contract was quarantined: tell the operators now
+    (issue 7). Other failures (a locked warehouse, a full disk) leave the folder in
+    the landing area and are retried by the next run, so they raise no alert."""
+    from dagster_project.alerts import raise_in_warehouse, rejected_delivery
+    from dagster_project.audit.clock import beijing_now
+
+    if any(settings.quarantine_dir.glob(f"{biz_date:%Y%m%d}-*")):
+        raise_in_warehouse(settings, rejected_delivery(biz_date, reason, beijing_now()))
+
+
+def _alert_downstream_failure(settings: Settings, exc: Exception, from_date: date,
+                              last: date | None) -> None:
+    """A failed build or publish keeps yesterday's publication serving; say so. A blocked
+    audit has already raised its own alert (audit.step)."""
+    from dagster_project.alerts import publish_failed, raise_in_warehouse
+    from dagster_project.audit.clock import beijing_now
+    from dagster_project.audit.step import AuditBlocked
+
+    if isinstance(exc, AuditBlocked):
+        return
+    dates = [from_date] if last is None or last == from_date else [from_date, last]
+    raise_in_warehouse(settings, publish_failed(dates, str(exc), beijing_now()))

@@ -37,6 +37,8 @@ def test_code_location_snapshot() -> None:
         f"raw/{t.raw_table}:expectations" for t in contract.TABLES)
     assert defs.resolve_job_def("ingest") is not None
     assert defs.resolve_sensor_def("delivery_sensor") is not None
+    # issue 7: no DONE by the deadline raises a late-delivery alert
+    assert defs.resolve_sensor_def("late_delivery_sensor") is not None
 
 
 def _landing(tiny_landing: Path, home: Path, days: list) -> Path:

@@ -57,8 +57,10 @@ def _fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
 
 
-def snapshot(path: Path, skip: tuple[str, ...] = ("meta.load_log",)) -> dict[str, list]:
-    """Every row of every warehouse table (sorted), to compare before/after."""
+def snapshot(path: Path, skip: tuple[str, ...] = ("meta.load_log", "meta.alert")
+             ) -> dict[str, list]:
+    """Every row of every warehouse table (sorted), to compare before/after; the load
+    log and the alert record are what a rejection is meant to write."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         tables = con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables() "
@@ -330,6 +332,10 @@ def test_corrupt_delivery_is_rejected_and_leaves_the_warehouse_untouched(
     assert not (landing / ymd(DAY2)).exists()
     (q,) = s.quarantine_dir.iterdir()
     assert f"[{rule}]" in (q / "REJECTED.txt").read_text(encoding="utf-8")
+    # issue 7: a rejected delivery raises one alert, recorded with its reason
+    alerts = query(s.warehouse_path, "SELECT kind, biz_date, severity, detail FROM meta.alert")
+    assert [(k, d, sev) for k, d, sev, _ in alerts] == [("rejected_delivery", DAY2, "critical")]
+    assert f"[{rule}]" in alerts[0][3]
 
 
 def test_folder_without_done_is_ignored(day1_warehouse: Path, tmp_path: Path,
@@ -411,6 +417,11 @@ def test_downstream_steps_get_the_earliest_date_needing_rebuild(
     assert not report.ok and "dbt failed" in (report.downstream_error or "")
     assert query(s.warehouse_path, "SELECT count(*) FROM meta.delivery WHERE needs_rebuild"
                  ) == [(2,)]
+    # issue 7: the operators hear that yesterday's publication is still serving
+    [(kind, title, detail)] = query(s.warehouse_path,
+                                    "SELECT kind, title, detail FROM meta.alert")
+    assert kind == "publish_failed" and "dbt failed" in detail
+    assert title.endswith(f"{DAY1.isoformat()} 至 {DAY2.isoformat()} 数据发布失败"), title
 
     monkeypatch.setattr(pipeline, "DOWNSTREAM_STEPS", [build])
     report = pipeline.run_pending(s, landing=landing, say=lambda _: None)  # retried
