@@ -1,0 +1,92 @@
+"""Build a published `bank`-scale history of many business dates for the Superset
+latency benchmark (issue 6: "the cockpit at bank scale with 90 days loaded").
+
+    uv run python bench/prepare_bank_history.py --home /data/bank90 --days 90
+
+Generates the deliveries (one generator process, in the background) and loads each
+date as soon as its DONE flag appears, then deletes that delivery folder: 90 bank
+dates are ~33 GB of GB18030 text, which need not sit on disk all at once. Raw dates
+go in through bench_dbt.py's bench-only direct loader (casts and PII masking, no
+checks: the deliveries are synthetic and the benchmark measures Superset, not
+ingestion); every ``--build-every`` dates the real incremental ``dbt build`` runs,
+and at the end the real ``publish``. Progress goes to stdout; the timings of each
+stage to ``<home>/prepare.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--home", type=Path, required=True, help="PUHUI_HOME to fill")
+    p.add_argument("--start", default="2025-10-03")
+    p.add_argument("--days", type=int, default=90)
+    p.add_argument("--build-every", type=int, default=30)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+
+    a.home.mkdir(parents=True, exist_ok=True)
+    os.environ["PUHUI_HOME"] = str(a.home)
+    from bench_dbt import _direct_load
+
+    from dagster_project.dbt_build import build
+    from dagster_project.publish import publish
+    from dagster_project.settings import get_settings
+
+    settings = get_settings()
+    landing = a.home / "landing"
+    first = date.fromisoformat(a.start)
+    dates = [first + timedelta(days=i) for i in range(a.days)]
+    gen = subprocess.Popen(
+        [sys.executable, "-m", "dagster_project.cli", "generate", "--out", str(landing),
+         "--scale", "bank", "--start", a.start, "--days", str(a.days), "--seed", str(a.seed)],
+        cwd=REPO, stdout=(a.home / "generate.log").open("w"), stderr=subprocess.STDOUT)
+    timings: dict[str, float] = {"load": 0.0, "build": 0.0}
+    began = time.perf_counter()
+    for n, d in enumerate(dates, 1):
+        folder = landing / d.strftime("%Y%m%d")
+        done = folder / f"DONE_{d.strftime('%Y%m%d')}.flg"
+        while not done.exists():
+            if gen.poll() not in (None, 0):
+                raise SystemExit(f"generator failed, see {a.home / 'generate.log'}")
+            time.sleep(2)
+        t = time.perf_counter()
+        _direct_load(a.home, landing, d.isoformat())
+        timings["load"] += time.perf_counter() - t
+        shutil.rmtree(folder)
+        print(f"[{time.perf_counter() - began:7.0f}s] loaded {d} ({n}/{len(dates)})",
+              flush=True)
+        if n % a.build_every == 0 or n == len(dates):
+            t = time.perf_counter()
+            result = build(settings, from_date=None) if n > a.build_every else build(
+                settings, full_refresh=True)
+            timings["build"] += time.perf_counter() - t
+            print(f"[{time.perf_counter() - began:7.0f}s] dbt build through {d}: "
+                  f"{result.seconds:.0f}s {result.counts}", flush=True)
+    gen.wait()
+    t = time.perf_counter()
+    result = publish(settings)
+    timings["publish"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - began
+    print(f"published {result.path}: {result.tables}", flush=True)
+    (a.home / "prepare.json").write_text(json.dumps(
+        {"start": a.start, "days": a.days, "seconds": timings, "tables": result.tables},
+        indent=2))
+
+
+if __name__ == "__main__":
+    main()
