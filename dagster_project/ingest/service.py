@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
@@ -90,13 +90,12 @@ def ingest_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, opts: In
         controls, violations = read_manifest(delivery)
         if not violations:
             t = time.perf_counter()
-            scans = _scan_all(delivery, tmp, opts)
-            timings["scan"] = time.perf_counter() - t
-            violations = _file_violations(scans, controls)
+            violations = _scan_stage_check(con, delivery, controls, scans, tmp, opts)
+            timings["scan_stage_validate"] = time.perf_counter() - t
         if not violations:
             t = time.perf_counter()
-            violations = _stage_and_check(con, delivery, scans)
-            timings["stage_validate"] = time.perf_counter() - t
+            violations = cross_violations(con, delivery.ymd)
+            timings["references_gl"] = time.perf_counter() - t
         if violations:
             raise DeliveryRejected(delivery.ymd, violations)
         rows = {tb: controls[tb].rows for tb in contract.TABLE_NAMES}
@@ -119,56 +118,77 @@ def ingest_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, opts: In
                         time.perf_counter() - t0, timings)
 
 
-def _scan_all(delivery: Delivery, tmp: Path, opts: IngestOptions) -> dict[str, FileScan]:
-    """Stream every data file once; big deliveries use one process per core."""
+def _scan_stage_check(con: duckdb.DuckDBPyConnection, delivery: Delivery,
+                      controls: dict[str, Control], scans: dict[str, FileScan], tmp: Path,
+                      opts: IngestOptions) -> list[Violation]:
+    """Stream every data file once (MD5, size, count, decode), then stage and check it.
+
+    Big deliveries scan in worker processes, biggest file first, and each file is staged
+    and checked in DuckDB as soon as its scan is back, while the workers go on with the
+    next files: the two kinds of work overlap on the cores. Files whose bytes disagree
+    with their control file are reported alone (§2: nothing else about them can be
+    trusted), so once one is found the remaining files are only scanned.
+    """
     paths = {t: delivery.data_path(t) for t in contract.TABLE_NAMES}
+    file_bad: list[Violation] = []
+    record_bad: list[Violation] = []
+
+    def take(table: str, scan: FileScan) -> None:
+        scans[table] = scan
+        bad = _file_violations(scan, controls[table])
+        file_bad.extend(bad)
+        if not file_bad:
+            record_bad.extend(_stage_and_check(con, contract.TABLES_BY_NAME[table], scan,
+                                               delivery.biz_date))
+
     total = sum(p.stat().st_size for p in paths.values())
     if total < opts.parallel_min_bytes or opts.workers < 2:
-        return {t: scan_file(p, tmp) for t, p in paths.items()}
-    order = sorted(paths, key=lambda t: -paths[t].stat().st_size)  # biggest first
-    with ProcessPoolExecutor(opts.workers, mp_context=get_context("spawn")) as pool:
-        futures = {t: pool.submit(scan_file, paths[t], tmp) for t in order}
-        return {t: futures[t].result() for t in contract.TABLE_NAMES}
+        for table, path in paths.items():
+            take(table, scan_file(path, tmp))
+    else:
+        order = sorted(paths, key=lambda t: -paths[t].stat().st_size)  # biggest first
+        with ProcessPoolExecutor(opts.workers, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(scan_file, paths[t], tmp): t for t in order}
+            for future in as_completed(futures):
+                take(futures[future], future.result())
+    # report in the contract's table order, whatever order the scans finished in
+    rank = {name: i for i, name in enumerate(contract.data_file_name(t, delivery.ymd)
+                                             for t in contract.TABLE_NAMES)}
+    return sorted(file_bad or record_bad, key=lambda v: rank.get(v.file, len(rank)))
 
 
-def _file_violations(scans: dict[str, FileScan], controls: dict[str, Control]) -> list[Violation]:
+def _file_violations(scan: FileScan, c: Control) -> list[Violation]:
     """§2: a data file whose row count, size or MD5 disagrees with its control is corrupt."""
     out: list[Violation] = []
-    for table, scan in scans.items():
-        c = controls[table]
-        name = c.data_file
-        if scan.size != c.size:
-            out.append(Violation(name, "byte-size", f"file has {scan.size} bytes, control "
-                                 f"file says {c.size} (§2)"))
-        if scan.md5 != c.md5:
-            out.append(Violation(name, "md5", f"MD5 of the file differs from {c.data_file[:-4]}"
-                                 ".flg (§2)"))
-        if scan.records != c.rows:
-            out.append(Violation(name, "row-count", f"file has {scan.records} records, "
-                                 f"control file says {c.rows} (§2)"))
-        out.extend(scan.violations)
+    name = c.data_file
+    if scan.size != c.size:
+        out.append(Violation(name, "byte-size", f"file has {scan.size} bytes, control "
+                             f"file says {c.size} (§2)"))
+    if scan.md5 != c.md5:
+        out.append(Violation(name, "md5", f"MD5 of the file differs from {c.data_file[:-4]}"
+                             ".flg (§2)"))
+    if scan.records != c.rows:
+        out.append(Violation(name, "row-count", f"file has {scan.records} records, "
+                             f"control file says {c.rows} (§2)"))
+    out.extend(scan.violations)
     return out
 
 
-def _stage_and_check(con: duckdb.DuckDBPyConnection, delivery: Delivery,
-                     scans: dict[str, FileScan]) -> list[Violation]:
+def _stage_and_check(con: duckdb.DuckDBPyConnection, table: contract.Table, scan: FileScan,
+                     biz_date: date) -> list[Violation]:
+    """Stage one file into ``stg_<table>`` and check its records (§2, §4)."""
+    name = scan.path.name
+    try:
+        n = stage_table(con, table, scan)
+    except duckdb.Error:
+        # DuckDB's message may quote the line, which may hold PII: say only where
+        return [Violation(name, "unreadable", "the file cannot be read as lines of text "
+                          "(a line is over 16 MiB or a NUL byte is present)")]
     out: list[Violation] = []
-    for table in contract.TABLES:
-        scan = scans[table.name]
-        name = scan.path.name
-        try:
-            n = stage_table(con, table, scan)
-        except duckdb.Error:
-            # DuckDB's message may quote the line, which may hold PII: say only where
-            out.append(Violation(name, "unreadable", "the file cannot be read as lines of text "
-                                 "(a line is over 16 MiB or a NUL byte is present)"))
-            continue
-        if n != scan.records:
-            out.append(Violation(name, "field-count", "empty line (no fields)",
-                                 line=n + 1, count=scan.records - n))
-        out.extend(table_violations(con, table, name, delivery.biz_date))
-    if not out:
-        out.extend(cross_violations(con, delivery.ymd))
+    if n != scan.records:
+        out.append(Violation(name, "field-count", "empty line (no fields)",
+                             line=n + 1, count=scan.records - n))
+    out.extend(table_violations(con, table, name, biz_date))
     return out
 
 
