@@ -18,7 +18,7 @@ import yaml
 
 from dagster_project.superset.charts import Chart
 from dagster_project.superset.dashboards import Dashboard, all_dashboards
-from dagster_project.superset.datasets import Dataset, all_datasets
+from dagster_project.superset.datasets import MIN_ORG_LEVEL, Dataset, all_datasets
 
 NAMESPACE = uuid.UUID("6f3d7a52-1c0e-4b8e-9a57-70756875690a")  # fixed once: "puhui"
 DATABASE_KEY = "puhui_serving"
@@ -121,45 +121,57 @@ def chart_doc(chart: Chart) -> dict[str, Any]:
     }
 
 
-def _select_filter(fid: str, name: str, col: str, dataset: str, excluded: list[int],
-                   *, default: list[str] | None, parents: list[str]) -> dict[str, Any]:
-    by_first = default is None
-    mask: dict[str, Any] = {"extraFormData": {}, "filterState": {}, "ownState": {}}
-    if default is not None:
-        mask = {"extraFormData": {"filters": [{"col": col, "op": "IN", "val": default}]},
-                "filterState": {"value": default, "label": "、".join(default)}, "ownState": {}}
-    f: dict[str, Any] = {
+def _select_filter(fid: str, name: str, col: str, dataset: str, excluded: list[int], *,
+                   ascending: bool, sort_metric: str | None, parents: list[str]) -> dict[str, Any]:
+    """A single-value select that starts on its first option (no fixed default).
+
+    The option query orders by ``sort_metric`` (a saved metric of ``dataset``), or by
+    the column itself without one; the plugin keeps that order and picks row 0.
+    ``requiredFirst`` makes the dashboard apply that first value before any chart
+    queries, and a cascaded child falls back to its first option when its value is
+    not among the options the new parent value gives.
+    """
+    control: dict[str, Any] = {
+        "enableEmptyFilter": True, "defaultToFirstItem": True, "multiSelect": False,
+        "searchAllOptions": False, "inverseSelection": False, "sortAscending": ascending,
+        "creatable": False}
+    if sort_metric is not None:
+        control["sortMetric"] = sort_metric  # where Superset's filter editor keeps it
+    return {
         "id": fid, "name": name, "type": "NATIVE_FILTER", "filterType": "filter_select",
         "description": "",
         "targets": [{"column": {"name": col}, "datasetUuid": uuid_for("dataset", dataset)}],
-        "controlValues": {"enableEmptyFilter": True, "defaultToFirstItem": by_first,
-                          "multiSelect": False, "searchAllOptions": False,
-                          "inverseSelection": False, "sortAscending": not by_first,
-                          "creatable": False},
-        "defaultDataMask": mask,
+        "controlValues": control,
+        "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
         "cascadeParentIds": parents,
         "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
-        "sortMetric": None,
+        "sortMetric": sort_metric,
+        "requiredFirst": True,
     }
-    if by_first:
-        f["requiredFirst"] = True
-    return f
 
 
 def native_filters(dash: Dashboard, ids: dict[str, int]) -> list[dict[str, Any]]:
-    """业务日期 (latest by default) and 法人行社 → 支行 → 网点 (全部 by default)."""
+    """业务日期 (latest first) and 法人行社 → 支行 → 网点, each on its first option.
+
+    The org filters sort by MIN(org_level) ascending, so the first option is the
+    highest org the user's row-level security lets them see: 全部 (the province)
+    for admin and province users, their own bank or sub-branch for a restricted
+    user, then 全部 below it. Everyone opens on their own org's figures.
+    """
     ds = "org_indicator_wide"
     p = f"NATIVE_FILTER-{dash.key}-"
     not_org = sorted(ids[k] for k in dash.not_by_org)
+    by_level = {"ascending": True, "sort_metric": MIN_ORG_LEVEL["metric_name"]}
     return [
         _select_filter(p + "date", "业务日期", "biz_dt", ds,
-                       sorted(ids[k] for k in dash.not_by_date), default=None, parents=[]),
-        _select_filter(p + "lvl2", "法人行社", "lvl2_org_name", ds, not_org,
-                       default=["全部"], parents=[]),
-        _select_filter(p + "lvl3", "支行", "lvl3_org_name", ds, not_org,
-                       default=["全部"], parents=[p + "lvl2"]),
-        _select_filter(p + "lvl4", "网点", "lvl4_org_name", ds, not_org,
-                       default=["全部"], parents=[p + "lvl3"]),
+                       sorted(ids[k] for k in dash.not_by_date), ascending=False,
+                       sort_metric=None, parents=[]),
+        _select_filter(p + "lvl2", "法人行社", "lvl2_org_name", ds, not_org, **by_level,
+                       parents=[]),
+        _select_filter(p + "lvl3", "支行", "lvl3_org_name", ds, not_org, **by_level,
+                       parents=[p + "lvl2"]),
+        _select_filter(p + "lvl4", "网点", "lvl4_org_name", ds, not_org, **by_level,
+                       parents=[p + "lvl3"]),
     ]
 
 

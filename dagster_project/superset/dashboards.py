@@ -35,7 +35,9 @@ GRIDS = "grid_points"
 SEGMENT = {"dimension": "cust_segment"}
 BY_PROD = {"dimension": "prod_cd"}
 MONEY, PCT, COUNT = ",.0f", ".2%", ",.0f"
-FILTER_NOTE = ("默认显示全省最新业务日期；依次选择 法人行社 → 支行 → 网点 下钻。"
+# The org filters open on the highest org the user may see (bundle.native_filters).
+FILTER_NOTE = ("默认显示最新业务日期、本机构数据（全省用户为全省，法人行社/支行用户为本机构）；"
+               "依次选择 法人行社 → 支行 → 网点 下钻。"
                "排名表列出所选日期的全部支行/网点（受数据权限限制）。")
 
 Cell = tuple[Chart | str, int, int]  # (chart or markdown text, width of 12, height units)
@@ -101,8 +103,9 @@ def cockpit() -> Dashboard:
                 "visit_cnt_mtd"], row_limit=200), 12, 60),
     ]
     note = ("**口径**：所有数字取自已发布的指标库（indicator_value），与《指标字典》一致。"
-            "默认显示全省（法人行社/支行/网点 = 全部）最新业务日期；依次选择 法人行社 → 支行 → 网点"
-            " 下钻。排名表按所选日期列出全部机构；右键任一数字可“钻取明细”。")
+            "默认显示最新业务日期、本机构数据：全省用户为全省（法人行社/支行/网点 = 全部），"
+            "法人行社、支行用户为本行社、本支行；依次选择 法人行社 → 支行 → 网点 下钻。"
+            "排名表按所选日期列出全部机构（受数据权限限制）；右键任一数字可“钻取明细”。")
     return Dashboard(
         "cockpit", "行长战情室", "cockpit",
         rows=[[(note, 12, 12)], headline, changes, trends, rank_legal, rank_branch, managers],

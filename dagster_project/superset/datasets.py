@@ -45,6 +45,25 @@ _RLS = [
 ]
 
 
+# Not an indicator: the org filters sort their options by it, ascending, and
+# select the first one (bundle.native_filters). Under row-level security that is
+# the highest org the user may see (全部 = the province for a province user, their
+# own bank or sub-branch for a restricted one), so every user opens the dashboards
+# on their own org instead of the province row they cannot read.
+MIN_ORG_LEVEL = {
+    "metric_name": "min_org_level",
+    "verbose_name": "最高机构层级（筛选器排序用）",
+    "metric_type": None,
+    "expression": "MIN(org_level)",
+    "description": "Lowest org_level among the rows: 1 province, 2 法人行社, 3 支行, 4 网点. "
+                   "Sorts the org filters so the user's own (highest visible) org comes first.",
+    "d3format": None,
+    "currency": None,
+    "extra": {},
+    "warning_text": None,
+}
+
+
 def org_indicator_wide() -> Dataset:
     cols = [
         column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True),
@@ -59,7 +78,7 @@ def org_indicator_wide() -> Dataset:
     return Dataset("org_indicator_wide",
                    "机构指标宽表：每个业务日期、每个机构一行，"
                    "数值取自已发布的指标库 indicator_value。",
-                   cols, metrics_for("org"))
+                   cols, [*metrics_for("org"), MIN_ORG_LEVEL])
 
 
 def expand_paths(base: str, keep: str) -> str:

@@ -32,6 +32,8 @@ def test_committed_bundle_is_what_the_generator_writes_now() -> None:
 def test_org_dataset_has_one_metric_per_org_indicator_named_as_in_the_dictionary() -> None:
     ds = _load("datasets/puhui_serving/org_indicator_wide.yaml")
     metrics = {m["metric_name"]: m for m in ds["metrics"]}
+    # min_org_level only orders the org filters' options (not an indicator).
+    assert metrics.pop("min_org_level")["expression"] == "MIN(org_level)"
     org_codes = [i for i in load_dictionary() if "org" in i.grains]
     assert len(metrics) == len(org_codes) == 45  # indicators.md: 45 org-grain codes
     npl = metrics["npl_ratio"]
@@ -118,12 +120,22 @@ def test_dashboards_are_in_chinese_with_date_and_org_tree_filters() -> None:
         names = [f["name"] for f in d["metadata"]["native_filter_configuration"]]
         assert names == ["业务日期", "法人行社", "支行", "网点"]
         f = {x["name"]: x for x in d["metadata"]["native_filter_configuration"]}
-        # cascading 法人行社 → 支行 → 网点, each defaulting to 全部 (= the province row)
+        # cascading 法人行社 → 支行 → 网点
         assert f["支行"]["cascadeParentIds"] == [f["法人行社"]["id"]]
         assert f["网点"]["cascadeParentIds"] == [f["支行"]["id"]]
-        assert f["法人行社"]["defaultDataMask"]["filterState"]["value"] == ["全部"]
-        assert f["业务日期"]["controlValues"]["defaultToFirstItem"] is True
+        # Every filter opens on its first option and is applied before charts query.
+        for x in f.values():
+            assert x["controlValues"]["defaultToFirstItem"] is True, x["name"]
+            assert x["requiredFirst"] is True, x["name"]
+            assert x["defaultDataMask"]["filterState"] == {}, x["name"]  # no fixed default
         assert f["业务日期"]["controlValues"]["sortAscending"] is False  # latest date first
+        assert f["业务日期"]["sortMetric"] is None
+        # Org options by MIN(org_level) ascending: the highest org the user may see
+        # (全部 = the province, or a restricted user's own bank / sub-branch) comes first.
+        for name in ("法人行社", "支行", "网点"):
+            assert f[name]["sortMetric"] == f[name]["controlValues"]["sortMetric"] \
+                == "min_org_level"
+            assert f[name]["controlValues"]["sortAscending"] is True
 
 
 @pytest.mark.parametrize(("value", "expected"), [
