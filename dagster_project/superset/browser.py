@@ -6,6 +6,11 @@ Runs under Superset's virtualenv (which has selenium) as a standalone script:
         --url http://127.0.0.1:8088 --user admin --password-file F --out docs/screenshots \
         cockpit inclusive ...
 
+With ``--state`` it also writes ``<slug>.json`` beside each PNG: what the user
+sees after the dashboard loaded, read from the page (the native filter bar's
+selected values by filter name, and each big-number card's text by title), so
+tests can check the default state a given user opens on.
+
 It imports nothing from the project so it can run there; ``screenshots.py`` is
 the project-side wrapper. Chromium and chromedriver are Debian's (no browser
 download, no Selenium Manager: SE_OFFLINE and an explicit driver path).
@@ -14,6 +19,7 @@ download, no Selenium Manager: SE_OFFLINE and an explicit driver path).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -60,6 +66,34 @@ def _charts_settled(driver: webdriver.Chrome) -> bool:
     return bool(holders) and not loading
 
 
+# Runs in the page. Filter names are the <h4 data-test="filter-control-name"> of the
+# native filter bar; a card's value is its .header-line, or the chart's own text
+# (an empty-state or error message) when there is none.
+_STATE_JS = """
+const filters = {};
+document.querySelectorAll('[data-test="filter-control-name"]').forEach(h => {
+  const item = h.closest('.ant-form-item');
+  filters[h.textContent.trim()] = item ? [...item.querySelectorAll(
+    '.ant-select-selection-item')].map(e => e.getAttribute('title') || e.textContent.trim()) : [];
+});
+const cards = {};
+document.querySelectorAll('.dashboard-component-chart-holder').forEach(c => {
+  if (!c.querySelector('.big_number_total')) return;
+  const title = c.querySelector('[data-test="editable-title"]');
+  const value = c.querySelector('.header-line');
+  const box = c.querySelector('[data-test="chart-container"]') || c;
+  cards[title ? title.textContent.trim() : '?'] =
+    value ? value.textContent.trim() : box.innerText.trim();
+});
+return {url: location.href, filters: filters, cards: cards};
+"""
+
+
+def page_state(driver: webdriver.Chrome) -> dict:
+    """The filter bar's selected values and the big-number cards' texts, as shown."""
+    return driver.execute_script(_STATE_JS)
+
+
 def shoot(driver: webdriver.Chrome, base_url: str, slug: str, out: Path, settle: float) -> None:
     driver.get(f"{base_url}/superset/dashboard/{slug}/?standalone=0")
     WebDriverWait(driver, 120).until(_charts_settled)
@@ -82,6 +116,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--width", type=int, default=1600)
     ap.add_argument("--settle", type=float, default=4.0)
+    ap.add_argument("--state", action="store_true",
+                    help="also write <slug>.json: filter values and card texts as shown")
     ap.add_argument("slugs", nargs="+")
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
@@ -93,6 +129,11 @@ def main(argv: list[str]) -> int:
             driver.set_window_size(a.width, 1200)
             shoot(driver, a.url, slug, path, a.settle)
             print(path)
+            if a.state:
+                state_path = a.out / f"{slug}.json"
+                state_path.write_text(json.dumps(page_state(driver), ensure_ascii=False,
+                                                 indent=1), encoding="utf-8")
+                print(state_path)
     finally:
         driver.quit()
     return 0

@@ -55,8 +55,12 @@ def running(settings: Settings, port: int | None = None) -> Iterator[server.Supe
 
 def take_screenshots(settings: Settings, base_url: str, out_dir: Path = SCREENSHOT_DIR,
                      slugs: list[str] | None = None, user: str = server.ADMIN_USER,
-                     password_file: Path | None = None) -> list[Path]:
-    """Headless-Chromium PNGs of dashboards, logged in through the login form."""
+                     password_file: Path | None = None, state: bool = False) -> list[Path]:
+    """Headless-Chromium PNGs of dashboards, logged in through the login form.
+
+    With ``state``, each PNG gets a ``<slug>.json`` beside it: the filter bar's
+    selected values and the big-number cards' texts as the user sees them.
+    """
     slugs = slugs or [d.slug for d in all_dashboards()]
     pw_file = password_file or settings.superset_home / "admin_password"
     if not pw_file.exists():
@@ -68,7 +72,8 @@ def take_screenshots(settings: Settings, base_url: str, out_dir: Path = SCREENSH
     py = settings.superset_venv_dir / "bin" / "python"
     res = subprocess.run(
         [str(py), str(BROWSER_SCRIPT), "--url", base_url, "--user", user,
-         "--password-file", str(pw_file), "--out", str(out_dir), *slugs],
+         "--password-file", str(pw_file), "--out", str(out_dir),
+         *(["--state"] if state else []), *slugs],
         capture_output=True, text=True, check=False)
     if res.returncode != 0:
         raise RuntimeError(f"screenshots failed:\n{res.stderr[-3000:]}")

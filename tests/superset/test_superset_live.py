@@ -6,6 +6,7 @@ Figures are compared with ``indicator_value`` read straight from serving.duckdb
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -264,6 +265,120 @@ def test_province_reader_sees_every_org(superset_stack, demo_users) -> None:
     rows = _ask(client, cockpit(), "cockpit_dep_bal", biz_dt)
     province = _store(path, "select org_no from org_indicator_wide where org_level = 1 limit 1")
     assert _close(rows[0]["dep_bal"], _value(path, biz_dt, province[0][0], "DEP_BAL"))
+
+
+# --- default filters: each user opens on their own org -------------------------------
+
+
+def _org_filters() -> list[dict]:
+    dash = cockpit()
+    flts = bundle.native_filters(dash, bundle.local_chart_ids([dash]))
+    return [f for f in flts if f["name"] in ("法人行社", "支行", "网点")]
+
+
+def _first_options(client: SupersetClient, ds_id: int) -> list[str]:
+    """The value each org filter starts on, cascading, as the filter plugin asks for it.
+
+    Same query as Superset 6.1's filter_select buildQuery: group by the column, the
+    sort metric as the only metric, ordered by it, parents' values as filters;
+    defaultToFirstItem takes row 0.
+    """
+    chosen: list[str] = []
+    parents: list[dict] = []
+    for f in _org_filters():
+        col, metric = f["targets"][0]["column"]["name"], f["sortMetric"]
+        q = {"columns": [col], "metrics": [metric],
+             "orderby": [[metric, f["controlValues"]["sortAscending"]]],
+             "filters": [*parents, {"col": col, "op": "IS NOT NULL"}],
+             "row_limit": 1000, "extras": {}}
+        rows = assets_io.chart_data(client, {
+            "datasource": {"id": ds_id, "type": "table"}, "force": True, "queries": [q],
+            "result_format": "json", "result_type": "full"})
+        assert rows, (f["name"], parents)
+        chosen.append(rows[0][col])
+        parents = [*parents, {"col": col, "op": "IN", "val": [rows[0][col]]}]
+    return chosen
+
+
+def _own_path(demo_users: dict, user: str, path: Path) -> tuple[str, str, str]:
+    org_no = demo_users[user]["org_no"]
+    if not org_no:
+        return ("全部", "全部", "全部")
+    return _path_of(path, _latest(path), org_no)
+
+
+def test_org_filters_start_on_the_highest_org_each_user_may_see(superset_stack,
+                                                                 demo_users) -> None:
+    path = superset_stack.serving_path
+    org_ds = _ds_ids(superset_stack.admin)[bundle.uuid_for("dataset", "org_indicator_wide")]
+    assert _first_options(superset_stack.admin, org_ds) == ["全部", "全部", "全部"]
+    for user, entry in demo_users.items():
+        client = SupersetClient(superset_stack.server.base_url, user, entry["password"])
+        want = _own_path(demo_users, user, path)
+        assert _first_options(client, org_ds) == list(want), user
+        if user.startswith("demo_branch_"):
+            assert want[1] != "全部" and want[2] == "全部"  # their sub-branch, then 全部
+        elif user.startswith("demo_legal_"):
+            assert want[0] != "全部" and want[1:] == ("全部", "全部")
+
+
+def _card_number(text: str) -> float:
+    """A big-number card's text as a number: '41,312,548', '1.20%', '0'."""
+    t = text.replace(",", "").strip()
+    return float(t[:-1]) / 100 if t.endswith("%") else float(t)
+
+
+def _shown(superset_stack, tmp_path: Path, user: str, password: str | None) -> dict:
+    """What `user` sees on opening the cockpit in headless Chromium (browser.py --state)."""
+    from dagster_project.superset import service
+
+    pw_file = None
+    if password is not None:
+        pw_file = tmp_path / f"{user}.password"
+        fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(password)
+    out = tmp_path / user
+    kwargs = {"user": user, "password_file": pw_file} if password is not None else {}
+    (png,) = service.take_screenshots(superset_stack.settings, superset_stack.server.base_url,
+                                      out, slugs=["cockpit"], state=True, **kwargs)
+    return json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("level", ["admin", "legal", "branch"])
+def test_browser_opens_the_cockpit_on_the_users_own_org(superset_stack, demo_users, chromium,
+                                                        tmp_path: Path, level: str) -> None:
+    """Logged in through the login form, untouched filters: the filter bar shows the
+    user's own org (全部 for admin) and every card is that org's published figure."""
+    path = superset_stack.serving_path
+    biz_dt = _latest(path)
+    if level == "admin":
+        user, password = "admin", None
+        org_no = _store(path, "select org_no from org_indicator_wide where org_level = 1 "
+                              "limit 1")[0][0]
+        want_path = ("全部", "全部", "全部")
+    else:
+        user = next(u for u in demo_users if u.startswith(f"demo_{level}_"))
+        password, org_no = demo_users[user]["password"], demo_users[user]["org_no"]
+        want_path = _path_of(path, biz_dt, org_no)
+        assert want_path[0] != "全部"
+    state = _shown(superset_stack, tmp_path, user, password)
+    assert state["filters"] == {"业务日期": [biz_dt], "法人行社": [want_path[0]],
+                                "支行": [want_path[1]], "网点": [want_path[2]]}, state
+    cards = [c for c in cockpit().charts() if c.viz_type == "big_number_total"]
+    assert set(state["cards"]) == {c.title for c in cards}, state["cards"]
+    dep = _card_number(state["cards"]["各项存款余额（元）"])
+    want_dep = _value(path, biz_dt, org_no, "DEP_BAL")
+    assert want_dep is not None and abs(dep - want_dep) <= 0.5, (dep, want_dep)
+    for card in cards:
+        text = state["cards"][card.title]
+        want = _value(path, biz_dt, org_no, card.params["metric"].upper())
+        if want is None:
+            continue
+        # Within half a unit of the card's last shown digit (",.0f", ".2%", "d", ",.1f").
+        fmt = card.params["y_axis_format"]
+        unit = {".2%": 0.0001, ",.1f": 0.1, ".2f": 0.01}.get(fmt, 1.0)
+        assert abs(_card_number(text) - want) <= unit / 2 + 1e-9, (card.title, text, want)
 
 
 # --- publish is seen without a restart ---------------------------------------------
