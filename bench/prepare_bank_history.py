@@ -51,29 +51,37 @@ def main() -> None:
     landing = a.home / "landing"
     first = date.fromisoformat(a.start)
     dates = [first + timedelta(days=i) for i in range(a.days)]
-    gen = subprocess.Popen(
-        [sys.executable, "-m", "dagster_project.cli", "generate", "--out", str(landing),
-         "--scale", "bank", "--start", a.start, "--days", str(a.days), "--seed", str(a.seed)],
-        cwd=REPO, stdout=(a.home / "generate.log").open("w"), stderr=subprocess.STDOUT)
+    loaded = _loaded_dates(settings.warehouse_path)
+    if loaded:  # resuming: the folders of the dates not loaded yet are still in landing
+        print(f"resuming: {len(loaded)} dates already loaded", flush=True)
+        gen = subprocess.Popen(["true"])
+    else:
+        gen = subprocess.Popen(
+            [sys.executable, "-m", "dagster_project.cli", "generate", "--out", str(landing),
+             "--scale", "bank", "--start", a.start, "--days", str(a.days), "--seed",
+             str(a.seed)],
+            cwd=REPO, stdout=(a.home / "generate.log").open("w"), stderr=subprocess.STDOUT)
     timings: dict[str, float] = {"load": 0.0, "build": 0.0}
     began = time.perf_counter()
     for n, d in enumerate(dates, 1):
-        folder = landing / d.strftime("%Y%m%d")
-        done = folder / f"DONE_{d.strftime('%Y%m%d')}.flg"
-        while not done.exists():
-            if gen.poll() not in (None, 0):
-                raise SystemExit(f"generator failed, see {a.home / 'generate.log'}")
-            time.sleep(2)
-        t = time.perf_counter()
-        _direct_load(a.home, landing, d.isoformat())
-        timings["load"] += time.perf_counter() - t
-        shutil.rmtree(folder)
-        print(f"[{time.perf_counter() - began:7.0f}s] loaded {d} ({n}/{len(dates)})",
-              flush=True)
-        if n % a.build_every == 0 or n == len(dates):
+        if d not in loaded:
+            folder = landing / d.strftime("%Y%m%d")
+            done = folder / f"DONE_{d.strftime('%Y%m%d')}.flg"
+            while not done.exists():
+                if gen.poll() not in (None, 0):
+                    raise SystemExit(f"generator failed, see {a.home / 'generate.log'}")
+                time.sleep(2)
             t = time.perf_counter()
-            result = build(settings, from_date=None) if n > a.build_every else build(
-                settings, full_refresh=True)
+            _direct_load(a.home, landing, d.isoformat())
+            timings["load"] += time.perf_counter() - t
+            shutil.rmtree(folder)
+            print(f"[{time.perf_counter() - began:7.0f}s] loaded {d} ({n}/{len(dates)})",
+                  flush=True)
+        if n % a.build_every == 0 or n == len(dates):
+            # incremental: builds every loaded date not yet in the marts (also the ones
+            # a failed build of an earlier, interrupted run left behind)
+            t = time.perf_counter()
+            result = build(settings, full_refresh=n == a.build_every and not loaded)
             timings["build"] += time.perf_counter() - t
             print(f"[{time.perf_counter() - began:7.0f}s] dbt build through {d}: "
                   f"{result.seconds:.0f}s {result.counts}", flush=True)
@@ -86,6 +94,20 @@ def main() -> None:
     (a.home / "prepare.json").write_text(json.dumps(
         {"start": a.start, "days": a.days, "seconds": timings, "tables": result.tables},
         indent=2))
+
+
+def _loaded_dates(warehouse: Path) -> set[date]:
+    import duckdb
+
+    if not warehouse.exists():
+        return set()
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {r[0] for r in con.execute("select distinct biz_date from raw.org_info").fetchall()}
+    except duckdb.CatalogException:
+        return set()
+    finally:
+        con.close()
 
 
 if __name__ == "__main__":

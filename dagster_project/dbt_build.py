@@ -133,6 +133,8 @@ def run_dbt(settings: Settings, args: list[str]) -> object:
 
     os.environ.update(dbt_env(settings))
     settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
+    # DuckDB creates only the last level of temp_directory when it first spills
+    Path(dbt_env(settings)["PUHUI_DBT_TEMP_DIR"]).mkdir(parents=True, exist_ok=True)
     try:
         return dbtRunner().invoke(args)
     finally:
