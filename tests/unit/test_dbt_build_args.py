@@ -54,3 +54,36 @@ def test_data_tests_look_at_the_dates_being_built(settings: Settings) -> None:
     # a full refresh rebuilds (and so tests) every date
     args = dbt_args(settings, "build", None, full_refresh=True, test_from_date=date(2026, 1, 4))
     assert "--vars" not in args
+
+
+def _profile_output() -> dict:
+    import yaml
+
+    return yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["puhui"]["outputs"][
+        "warehouse"]
+
+
+def test_cursors_opened_after_a_spill_can_apply_the_profile_settings(tmp_path: Path) -> None:
+    """dbt-duckdb opens a cursor per node and SETs every profile `settings` entry on it.
+    DuckDB refuses SET temp_directory (even to the same path) once something spilled,
+    which failed a 60-date bank build mid-way; so the spill folder is a connect-time
+    option and the per-cursor settings must all be re-appliable after a spill."""
+    import duckdb
+
+    out = _profile_output()
+    assert "temp_directory" in out["config_options"]
+    assert "temp_directory" not in out["settings"]
+    spill = tmp_path / "spill"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"),
+                         config={"temp_directory": str(spill), "memory_limit": "64MB",
+                                 "threads": 2})
+    con.execute("CREATE TABLE t AS SELECT md5(range::VARCHAR) AS m FROM range(3000000)")
+    con.execute("CREATE TABLE s AS SELECT * FROM t ORDER BY m")  # more than 64 MB: spills
+    assert spill.exists()
+    cursor = con.cursor()
+    for key, value in out["settings"].items():
+        if key == "memory_limit":
+            value = "64MB"  # the profile's value is a Jinja env_var expression
+        cursor.execute(f"SET {key} = '{value}'")
+    with pytest.raises(duckdb.Error, match="temporary directory"):
+        cursor.execute(f"SET temp_directory = '{spill}'")  # what the old profile did
