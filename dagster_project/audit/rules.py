@@ -322,10 +322,14 @@ def gl_reconciliation(
             select
                 gl_bal.biz_date,
                 gl_bal.org_no,
+                -- a legal entity's ledger line runs to billions: DECIMAL(18,2) x
+                -- DECIMAL(12,6) overflows DuckDB's DECIMAL(18) product, so widen first
                 sum(case when gl_bal.subject_code in ({dep})
-                    then gl_bal.balance * fx_rate.rate_to_cny else 0 end) as gl_dep_bal,
+                    then gl_bal.balance::DECIMAL(38, 2) * fx_rate.rate_to_cny
+                    else 0 end) as gl_dep_bal,
                 sum(case when gl_bal.subject_code in ({loan})
-                    then gl_bal.balance * fx_rate.rate_to_cny else 0 end) as gl_loan_bal
+                    then gl_bal.balance::DECIMAL(38, 2) * fx_rate.rate_to_cny
+                    else 0 end) as gl_loan_bal
             from raw.gl_bal as gl_bal
             inner join raw.fx_rate as fx_rate
                 on gl_bal.biz_date = fx_rate.biz_date and gl_bal.ccy = fx_rate.ccy

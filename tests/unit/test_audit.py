@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -505,3 +506,19 @@ def test_a_yuan_lost_in_the_roll_up_blocks_publication(con, settings) -> None:  
     assert "LOAN_BAL 999999 vs GL 1000000.00" in c.detail
     assert check(result, "gl_reconciliation", D1).passed
     assert not result.passed
+
+
+def test_a_bank_of_twelve_billion_yuan_reconciles(con, settings) -> None:  # type: ignore[no-untyped-def]
+    # A 农商行's deposits run to tens of billions of yuan: 12,141,660,294.99 CNY in cents
+    # times a rate with six places does not fit DECIMAL(18) (the audit crashed on the
+    # first `bank`-scale run with "Overflow in multiplication of DECIMAL(18)").
+    # D2: 12,141,660,294.99 CNY + 1,000,000 USD x 7 = 12,148,660,294.99 yuan.
+    set_bank_deposits(con, D2, 12_148_660_294.99)
+    assert con.execute("select balance from raw.gl_bal where biz_date = ? and org_no = ? "
+                       "and subject_code = '20110101'", [D2, BANK]).fetchone() == (
+        Decimal("12141660294.99"),)
+    result = audit(con, [D2], settings, now=NOW)
+    assert check(result, "gl_reconciliation", D2).passed
+    set_value(con, D2, BANK, "DEP_BAL", 12_148_660_294.99 - 0.10)  # ten fen short
+    c = check(audit(con, [D2], settings, now=NOW), "gl_reconciliation", D2)
+    assert not c.passed and "vs GL 12148660294.99" in c.detail

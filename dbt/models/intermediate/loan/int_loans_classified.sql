@@ -37,10 +37,12 @@ credit_limits as (
 
 loans_cny as (
 
-    -- indicators.md "Currency": balance * rate_to_cny of the same date
+    -- indicators.md "Currency": balance * rate_to_cny of the same date. Widened first:
+    -- DECIMAL(18,2) x DECIMAL(12,6) is a DECIMAL(18,8) in DuckDB, which overflows from
+    -- 10,000,000,000 yuan, and t1-extract-spec §4 allows balances up to 10^16.
     select
         loans.*,
-        loans.balance * fx_rates.rate_to_cny as balance_cny
+        cast(loans.balance as decimal(38, 2)) * fx_rates.rate_to_cny as balance_cny
     from loans
     left join fx_rates
         on fx_rates.biz_date = loans.biz_date and fx_rates.ccy = loans.ccy

@@ -34,8 +34,9 @@ assessed as (
         policies.pay_freq,
         policies.premium,
         -- annualised premium = premium x 12 for pay_freq 3 (月交), premium for 2 (年交)
-        policies.premium * case when policies.pay_freq = '3' then 12 else 1 end
-            as annualised_premium,
+        -- (widened: x 12 must not overflow a DECIMAL(18,2) premium the spec allows)
+        cast(policies.premium as decimal(38, 2))
+            * case when policies.pay_freq = '3' then 12 else 1 end as annualised_premium,
         policies.policy_status,
         policies.status_date,
         policies.lapse_reason,
