@@ -10,6 +10,7 @@ After ingestion, the downstream steps (dbt from ``from_date``, then publish) run
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -129,12 +130,14 @@ def run_pending(settings: Settings, landing: Path | None = None, through: date |
             if not instance.has_dynamic_partition(BIZ_DATE_PARTITIONS.name, key):
                 instance.add_dynamic_partitions(BIZ_DATE_PARTITIONS.name, [key])
             say(f"{step.biz_date}: {step.action}ing ...")
+            began = time.perf_counter()
             result = job.execute_in_process(instance=instance, partition_key=key,
                                             run_config=ingest_run_config(str(landing), "CRITICAL"),
                                             raise_on_error=False)
             if result.success:
                 report.loaded.append(step.biz_date)
-                say(f"{step.biz_date}: loaded (run {result.run_id})")
+                say(f"{step.biz_date}: loaded in {time.perf_counter() - began:.0f} s "
+                    f"(run {result.run_id})")
             else:
                 reason = _failure_reason(result)
                 report.failed.append((step.biz_date, reason))
@@ -173,8 +176,10 @@ def run_downstream(settings: Settings, say: Say = print) -> str | None:
     for step in DOWNSTREAM_STEPS:
         name = getattr(step, "__name__", repr(step))
         say(f"downstream: {name} from {from_date}")
+        began = time.perf_counter()
         try:
             step(settings, from_date)
+            say(f"downstream: {name} done in {time.perf_counter() - began:.0f} s")
         except Exception as e:  # report, do not hide: the run exits non-zero
             _alert_downstream_failure(settings, e, from_date, last[0] if last else None)
             return f"{name} failed: {e}"
