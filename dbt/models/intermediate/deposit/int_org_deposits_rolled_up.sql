@@ -29,17 +29,12 @@ booked as (
 
 final as (
 
-    select
-        closure.biz_date,
-        closure.ancestor_org_no as org_no,
+    {% call roll_up_to_ancestors('booked') -%}
         coalesce(sum(booked.dep_bal), 0) as dep_bal,
         coalesce(sum(booked.dep_bal_personal), 0) as dep_bal_personal,
         coalesce(sum(booked.dep_bal_corp), 0) as dep_bal_corp,
         coalesce(sum(booked.dep_bal_demand), 0) as dep_bal_demand
-    from closure
-    left join booked
-        on booked.biz_date = closure.biz_date and booked.org_no = closure.org_no
-    group by closure.biz_date, closure.ancestor_org_no
+    {%- endcall %}
 
 )
 

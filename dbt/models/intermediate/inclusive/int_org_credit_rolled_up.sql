@@ -58,43 +58,27 @@ grid_credit_customers as (
 
 credit_rolled as (
 
-    select
-        closure.biz_date,
-        closure.ancestor_org_no as org_no,
+    {% call roll_up_to_ancestors('credit_customers') -%}
         count(distinct credit_customers.cust_no) as credit_cust_cnt,
         count(distinct case when credit_customers.has_loan_in_balance
                             then credit_customers.cust_no end) as credit_used_cust_cnt
-    from closure
-    left join credit_customers
-        on credit_customers.biz_date = closure.biz_date and credit_customers.org_no = closure.org_no
-    group by closure.biz_date, closure.ancestor_org_no
+    {%- endcall %}
 
 ),
 
 grid_rolled as (
 
-    select
-        closure.biz_date,
-        closure.ancestor_org_no as org_no,
+    {% call roll_up_to_ancestors('grids') -%}
         coalesce(sum(grids.household_cnt), 0) as grid_hh_cnt
-    from closure
-    left join grids
-        on grids.biz_date = closure.biz_date and grids.org_no = closure.org_no
-    group by closure.biz_date, closure.ancestor_org_no
+    {%- endcall %}
 
 ),
 
 grid_credit_rolled as (
 
-    select
-        closure.biz_date,
-        closure.ancestor_org_no as org_no,
+    {% call roll_up_to_ancestors('grid_credit_customers') -%}
         count(distinct grid_credit_customers.cust_no) as grid_credit_cust_cnt
-    from closure
-    left join grid_credit_customers
-        on grid_credit_customers.biz_date = closure.biz_date
-        and grid_credit_customers.org_no = closure.org_no
-    group by closure.biz_date, closure.ancestor_org_no
+    {%- endcall %}
 
 ),
 

@@ -20,9 +20,7 @@ loans as (
 
 final as (
 
-    select
-        closure.biz_date,
-        closure.ancestor_org_no as org_no,
+    {% call roll_up_to_ancestors('loans') -%}
         coalesce(sum(loans.balance_cny), 0) as loan_bal,
         coalesce(sum(case when loans.five_class = '2' then loans.balance_cny end), 0) as sm_bal,
         coalesce(sum(case when loans.five_class in ('3', '4', '5') then loans.balance_cny end), 0)
@@ -36,10 +34,7 @@ final as (
         -- INCL_CUST_CNT: distinct borrowers with an inclusive loan of balance > 0
         count(distinct case when loans.is_inclusive and loans.balance > 0
                             then loans.cust_no end) as incl_cust_cnt
-    from closure
-    left join loans
-        on loans.biz_date = closure.biz_date and loans.org_no = closure.org_no
-    group by closure.biz_date, closure.ancestor_org_no
+    {%- endcall %}
 
 )
 

@@ -20,9 +20,7 @@ policies as (
 
 final as (
 
-    select
-        closure.biz_date,
-        closure.ancestor_org_no as org_no,
+    {% call roll_up_to_ancestors('policies') -%}
         count(case when policies.is_in_force then 1 end) as policy_inforce_cnt,
         count(case when policies.is_in_grace then 1 end) as policy_grace_cnt,
         count(case when policies.is_lapsed then 1 end) as policy_lapsed_cnt,
@@ -33,10 +31,7 @@ final as (
                           then policies.annualised_premium end), 0) as base_annualised_premium,
         coalesce(sum(case when policies.is_renewal_due_30d then policies.premium end), 0)
             as renewal_due_30d
-    from closure
-    left join policies
-        on policies.biz_date = closure.biz_date and policies.org_no = closure.org_no
-    group by closure.biz_date, closure.ancestor_org_no
+    {%- endcall %}
 
 )
 

@@ -79,45 +79,30 @@ active_managers as (
 
 rolled as (
 
-    select
-        closure.biz_date,
-        closure.ancestor_org_no as org_no,
+    {% call roll_up_to_ancestors('booked') -%}
         coalesce(sum(booked.visit_cnt_d), 0) as visit_cnt_d,
         coalesce(sum(booked.visit_cnt_mtd), 0) as visit_cnt_mtd,
         coalesce(sum(booked.visit_cnt_ytd), 0) as visit_cnt_ytd,
         coalesce(sum(booked.visit_conv_cnt_mtd), 0) as visit_conv_cnt_mtd,
         coalesce(sum(booked.satisfaction_sum_mtd), 0) as satisfaction_sum_mtd,
         coalesce(sum(booked.satisfaction_cnt_mtd), 0) as satisfaction_cnt_mtd
-    from closure
-    left join booked
-        on booked.biz_date = closure.biz_date and booked.org_no = closure.org_no
-    group by closure.biz_date, closure.ancestor_org_no
+    {%- endcall %}
 
 ),
 
 rolled_sets as (
 
-    select
-        closure.biz_date,
-        closure.ancestor_org_no as org_no,
+    {% call roll_up_to_ancestors('visited_customers') -%}
         count(distinct visited_customers.cust_no) as visit_cust_mtd
-    from closure
-    left join visited_customers
-        on visited_customers.biz_date = closure.biz_date and visited_customers.org_no = closure.org_no
-    group by closure.biz_date, closure.ancestor_org_no
+    {%- endcall %}
 
 ),
 
 rolled_managers as (
 
-    select
-        closure.biz_date,
-        closure.ancestor_org_no as org_no,
+    {% call roll_up_to_ancestors('active_managers') -%}
         coalesce(sum(active_managers.active_mgr_cnt), 0) as active_mgr_cnt
-    from closure
-    left join active_managers
-        on active_managers.biz_date = closure.biz_date and active_managers.org_no = closure.org_no
-    group by closure.biz_date, closure.ancestor_org_no
+    {%- endcall %}
 
 ),
 

@@ -5,53 +5,7 @@
     here and only here; indicator_value unpivots this table. #}
 with
 
-loaded_dates as (
-
-    select * from {{ ref('int_loaded_dates') }}
-
-),
-
-measures as (
-
-    select * from {{ ref('int_org_measures_daily') }}
-
-),
-
-history as (
-
-    -- the daily values 日均 needs: every loaded day of the years being built
-    select measures.*, loaded_dates.year_start_date, loaded_dates.month_start_date
-    from measures
-    inner join loaded_dates on loaded_dates.biz_date = measures.biz_date
-    where measures.biz_date >= {{ year_start(build_from_date()) }}
-
-),
-
-accumulated as (
-
-    -- 积数: accumulated daily balances over the loaded days of the year / month.
-    -- A day on which the org did not exist adds 0 (indicators.md "Empty sets").
-    select
-        history.*,
-        sum(history.dep_bal) over (
-            partition by history.org_no, history.year_start_date order by history.biz_date
-            rows between unbounded preceding and current row
-        ) as dep_bal_acc_ytd,
-        sum(history.dep_bal) over (
-            partition by history.org_no, history.month_start_date order by history.biz_date
-            rows between unbounded preceding and current row
-        ) as dep_bal_acc_mtd
-    from history
-
-),
-
-targets as (
-
-    select accumulated.*
-    from accumulated
-    where accumulated.biz_date >= {{ build_from_date() }} and accumulated.org_status = '1'
-
-),
+{{ daily_history_ctes(ref('int_org_measures_daily'), 'org_no', 'org_status') }},
 
 with_period_starts as (
 
