@@ -23,6 +23,21 @@ _ORG_COLS = [column("org_no", "VARCHAR", "机构号"), column("org_name", "VARCH
              column("org_level", "INTEGER", "机构层级")]
 
 
+def _rolled_up(table: str, own: list[dict[str, Any]],
+               exprs: dict[str, str] | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """SQL and columns of a dataset over a mart rolled up per org: the mart's ``own``
+    columns (in order; ``exprs`` gives a computed one its SQL), then the org and its
+    filter path from ``org_indicator_wide`` of the same date."""
+    exprs = exprs or {}
+    select = ", ".join(f"{exprs[c['column_name']]} AS {c['column_name']}"
+                       if c["column_name"] in exprs else f"f.{c['column_name']}" for c in own)
+    sql = (f"SELECT f.biz_date, f.org_no, {select}, {_WIDE_PATH}\n"
+           f"FROM {table} AS f {_JOIN_WIDE}")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
+            *own, *_PATH, *_RLS]
+    return sql, cols
+
+
 def sum_metric(name: str, col: str, verbose: str, fmt: str, desc: str) -> dict[str, Any]:
     return {"metric_name": name, "verbose_name": verbose, "metric_type": None,
             "expression": f"SUM({col})", "description": desc, "d3format": fmt,
@@ -36,16 +51,14 @@ def _label_case(col: str, labels: dict[str, str]) -> str:
 
 
 def loan_five_class() -> Dataset:
-    sql = (f"SELECT f.biz_date, f.org_no, f.five_class, f.five_class_label, f.is_npl, "
-           f"f.loan_cnt, f.loan_bal, f.ovd_bal, {_WIDE_PATH}\n"
-           f"FROM fct_loan_five_class_daily AS f {_JOIN_WIDE}")
-    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
-            column("five_class", "VARCHAR", "五级分类代码"),
-            column("five_class_label", "VARCHAR", "五级分类"),
-            column("is_npl", "BOOLEAN", "是否不良"),
-            column("loan_cnt", "BIGINT", "贷款笔数", groupby=False),
-            column("loan_bal", "DOUBLE", "贷款余额（元）", groupby=False),
-            column("ovd_bal", "DOUBLE", "逾期余额（元）", groupby=False), *_PATH, *_RLS]
+    sql, cols = _rolled_up("fct_loan_five_class_daily", [
+        column("five_class", "VARCHAR", "五级分类代码"),
+        column("five_class_label", "VARCHAR", "五级分类"),
+        column("is_npl", "BOOLEAN", "是否不良"),
+        column("loan_cnt", "BIGINT", "贷款笔数", groupby=False),
+        column("loan_bal", "DOUBLE", "贷款余额（元）", groupby=False),
+        column("ovd_bal", "DOUBLE", "逾期余额（元）", groupby=False),
+    ])
     metrics = [
         sum_metric("class_loan_bal", "loan_bal", "分类贷款余额", ",.0f",
                    "在贷贷款余额（CNY），按五级分类；各类合计 = LOAN_BAL。"),
@@ -59,21 +72,20 @@ def loan_five_class() -> Dataset:
 
 def loan_class_migration() -> Dataset:
     labels = {**CODE_LABELS["five_class"], "0": "不在贷"}
-    sql = (f"SELECT f.biz_date, f.org_no, f.from_class, f.to_class, "
-           f"{_label_case('f.from_class', labels)} AS from_class_label, "
-           f"{_label_case('f.to_class', labels)} AS to_class_label, f.is_downgrade, "
-           "CASE WHEN f.is_downgrade THEN '是' ELSE '否' END AS downgrade_label, "
-           f"f.loan_cnt, f.balance_cny, {_WIDE_PATH}\n"
-           f"FROM fct_loan_class_migration AS f {_JOIN_WIDE}")
-    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
-            column("from_class", "VARCHAR", "上日分类代码"),
-            column("to_class", "VARCHAR", "当日分类代码"),
-            column("from_class_label", "VARCHAR", "上日分类"),
-            column("to_class_label", "VARCHAR", "当日分类"),
-            column("is_downgrade", "BOOLEAN", "是否下迁（布尔）"),
-            column("downgrade_label", "VARCHAR", "是否下迁"),
-            column("loan_cnt", "BIGINT", "笔数", groupby=False),
-            column("balance_cny", "DOUBLE", "余额（元）", groupby=False), *_PATH, *_RLS]
+    sql, cols = _rolled_up("fct_loan_class_migration", [
+        column("from_class", "VARCHAR", "上日分类代码"),
+        column("to_class", "VARCHAR", "当日分类代码"),
+        column("from_class_label", "VARCHAR", "上日分类"),
+        column("to_class_label", "VARCHAR", "当日分类"),
+        column("is_downgrade", "BOOLEAN", "是否下迁（布尔）"),
+        column("downgrade_label", "VARCHAR", "是否下迁"),
+        column("loan_cnt", "BIGINT", "笔数", groupby=False),
+        column("balance_cny", "DOUBLE", "余额（元）", groupby=False),
+    ], exprs={
+        "from_class_label": _label_case("f.from_class", labels),
+        "to_class_label": _label_case("f.to_class", labels),
+        "downgrade_label": "CASE WHEN f.is_downgrade THEN '是' ELSE '否' END",
+    })
     metrics = [
         sum_metric("migration_bal", "balance_cny", "迁移余额", ",.0f",
                    "较上一加载日的五级分类迁移，当日余额（CNY）。"),
@@ -84,16 +96,13 @@ def loan_class_migration() -> Dataset:
 
 
 def policy_lapse_reasons() -> Dataset:
-    sql = (f"SELECT f.biz_date, f.org_no, f.lapse_reason, f.lapse_reason_label, f.lapsed_cnt, "
-           f"f.followed_up_cnt, f.lapsed_annualised_premium, {_WIDE_PATH}\n"
-           f"FROM fct_policy_lapse_reasons AS f {_JOIN_WIDE}")
-    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
-            column("lapse_reason", "VARCHAR", "失效原因代码"),
-            column("lapse_reason_label", "VARCHAR", "失效原因"),
-            column("lapsed_cnt", "BIGINT", "失效件数", groupby=False),
-            column("followed_up_cnt", "BIGINT", "已跟进件数", groupby=False),
-            column("lapsed_annualised_premium", "DOUBLE", "失效年化保费（元）", groupby=False),
-            *_PATH, *_RLS]
+    sql, cols = _rolled_up("fct_policy_lapse_reasons", [
+        column("lapse_reason", "VARCHAR", "失效原因代码"),
+        column("lapse_reason_label", "VARCHAR", "失效原因"),
+        column("lapsed_cnt", "BIGINT", "失效件数", groupby=False),
+        column("followed_up_cnt", "BIGINT", "已跟进件数", groupby=False),
+        column("lapsed_annualised_premium", "DOUBLE", "失效年化保费（元）", groupby=False),
+    ])
     metrics = [
         sum_metric("reason_lapsed_cnt", "lapsed_cnt", "失效件数", ",.0f",
                    "失效（状态3）期交保单件数，按原因；合计 = POLICY_LAPSED_CNT。"),
@@ -184,17 +193,15 @@ def _max_metric(name: str, col: str, verbose: str, fmt: str, desc: str) -> dict[
 
 def incl_structure() -> Dataset:
     """普惠贷款结构 by customer segment and by product (fct_incl_loan_structure_daily)."""
-    sql = (f"SELECT f.biz_date, f.org_no, f.dimension, f.member_code, f.member_label, "
-           f"f.cust_type_group, f.incl_loan_cnt, f.incl_cust_cnt, f.incl_bal, {_WIDE_PATH}\n"
-           f"FROM fct_incl_loan_structure_daily AS f {_JOIN_WIDE}")
-    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
-            column("dimension", "VARCHAR", "结构维度（cust_segment 客户类型 / prod_cd 产品）"),
-            column("member_code", "VARCHAR", "分类代码"),
-            column("member_label", "VARCHAR", "分类"),
-            column("cust_type_group", "VARCHAR", "客户大类"),
-            column("incl_loan_cnt", "BIGINT", "普惠贷款笔数", groupby=False),
-            column("incl_cust_cnt", "BIGINT", "普惠贷款户数", groupby=False),
-            column("incl_bal", "DOUBLE", "普惠贷款余额（元）", groupby=False), *_PATH, *_RLS]
+    sql, cols = _rolled_up("fct_incl_loan_structure_daily", [
+        column("dimension", "VARCHAR", "结构维度（cust_segment 客户类型 / prod_cd 产品）"),
+        column("member_code", "VARCHAR", "分类代码"),
+        column("member_label", "VARCHAR", "分类"),
+        column("cust_type_group", "VARCHAR", "客户大类"),
+        column("incl_loan_cnt", "BIGINT", "普惠贷款笔数", groupby=False),
+        column("incl_cust_cnt", "BIGINT", "普惠贷款户数", groupby=False),
+        column("incl_bal", "DOUBLE", "普惠贷款余额（元）", groupby=False),
+    ])
     metrics = [
         sum_metric("struct_incl_bal", "incl_bal", "普惠贷款余额", ",.0f",
                    "普惠型贷款余额（CNY），按客户类型或产品；同一维度合计 = INCL_BAL。"),
@@ -208,18 +215,16 @@ def incl_structure() -> Dataset:
 
 def loan_product_quality() -> Dataset:
     """分产品不良与逾期 (fct_loan_product_quality_daily)."""
-    sql = (f"SELECT f.biz_date, f.org_no, f.prod_cd, f.loan_cnt, f.loan_bal, f.npl_bal, "
-           f"f.ovd_bal, f.ovd90_bal, f.npl_ratio, f.ovd_ratio, {_WIDE_PATH}\n"
-           f"FROM fct_loan_product_quality_daily AS f {_JOIN_WIDE}")
-    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
-            column("prod_cd", "VARCHAR", "贷款产品"),
-            column("loan_cnt", "BIGINT", "贷款笔数", groupby=False),
-            column("loan_bal", "DOUBLE", "贷款余额（元）", groupby=False),
-            column("npl_bal", "DOUBLE", "不良余额（元）", groupby=False),
-            column("ovd_bal", "DOUBLE", "逾期余额（元）", groupby=False),
-            column("ovd90_bal", "DOUBLE", "逾期90天以上余额（元）", groupby=False),
-            column("npl_ratio", "DOUBLE", "不良率", groupby=False),
-            column("ovd_ratio", "DOUBLE", "逾期率", groupby=False), *_PATH, *_RLS]
+    sql, cols = _rolled_up("fct_loan_product_quality_daily", [
+        column("prod_cd", "VARCHAR", "贷款产品"),
+        column("loan_cnt", "BIGINT", "贷款笔数", groupby=False),
+        column("loan_bal", "DOUBLE", "贷款余额（元）", groupby=False),
+        column("npl_bal", "DOUBLE", "不良余额（元）", groupby=False),
+        column("ovd_bal", "DOUBLE", "逾期余额（元）", groupby=False),
+        column("ovd90_bal", "DOUBLE", "逾期90天以上余额（元）", groupby=False),
+        column("npl_ratio", "DOUBLE", "不良率", groupby=False),
+        column("ovd_ratio", "DOUBLE", "逾期率", groupby=False),
+    ])
     metrics = [
         sum_metric("prod_loan_bal", "loan_bal", "产品贷款余额", ",.0f",
                    "在贷贷款余额（CNY），按产品；合计 = LOAN_BAL。"),
@@ -239,21 +244,18 @@ def loan_product_quality() -> Dataset:
 
 def policy_lapse_by_seller() -> Dataset:
     """保单失效按销售人员 (fct_policy_lapse_by_seller)."""
-    sql = (f"SELECT f.biz_date, f.org_no, f.seller_no, f.seller_name, f.inforce_cnt, "
-           f"f.grace_cnt, f.lapsed_cnt, f.followed_up_cnt, f.lapsed_annualised_premium, "
-           f"f.lapse_rate, f.lapse_rate_prem, f.lapse_followup_rate, {_WIDE_PATH}\n"
-           f"FROM fct_policy_lapse_by_seller AS f {_JOIN_WIDE}")
-    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT, *_ORG_COLS,
-            column("seller_no", "VARCHAR", "销售人员号"),
-            column("seller_name", "VARCHAR", "销售人员"),
-            column("inforce_cnt", "BIGINT", "有效件数", groupby=False),
-            column("grace_cnt", "BIGINT", "宽限期件数", groupby=False),
-            column("lapsed_cnt", "BIGINT", "失效件数", groupby=False),
-            column("followed_up_cnt", "BIGINT", "已跟进件数", groupby=False),
-            column("lapsed_annualised_premium", "DOUBLE", "失效年化保费（元）", groupby=False),
-            column("lapse_rate", "DOUBLE", "失效率（件数）", groupby=False),
-            column("lapse_rate_prem", "DOUBLE", "失效率（保费）", groupby=False),
-            column("lapse_followup_rate", "DOUBLE", "处理率", groupby=False), *_PATH, *_RLS]
+    sql, cols = _rolled_up("fct_policy_lapse_by_seller", [
+        column("seller_no", "VARCHAR", "销售人员号"),
+        column("seller_name", "VARCHAR", "销售人员"),
+        column("inforce_cnt", "BIGINT", "有效件数", groupby=False),
+        column("grace_cnt", "BIGINT", "宽限期件数", groupby=False),
+        column("lapsed_cnt", "BIGINT", "失效件数", groupby=False),
+        column("followed_up_cnt", "BIGINT", "已跟进件数", groupby=False),
+        column("lapsed_annualised_premium", "DOUBLE", "失效年化保费（元）", groupby=False),
+        column("lapse_rate", "DOUBLE", "失效率（件数）", groupby=False),
+        column("lapse_rate_prem", "DOUBLE", "失效率（保费）", groupby=False),
+        column("lapse_followup_rate", "DOUBLE", "处理率", groupby=False),
+    ])
     metrics = [
         sum_metric("seller_inforce_cnt", "inforce_cnt", "有效保单件数", ",.0f",
                    "期交保单状态1/2/4件数，按销售人员；合计 = POLICY_INFORCE_CNT。"),
