@@ -168,9 +168,18 @@ def test_rebuild_from_a_redelivered_date_equals_full_refresh(
     con = duckdb.connect(str(again.warehouse_path))
     # make the stale state visible: without the rebuild these rows would stay wrong
     con.execute("update marts.indicator_value set value = -1 where biz_date >= date '2025-12-30'")
+    # dim_customer is rebuilt per customer: a version the re-delivery no longer has
+    # (a customer the corrected file dropped) and a history cut short must both go
+    con.execute("insert into marts.dim_customer (cust_no, valid_from_date, is_current) "
+                "values ('GONE0001', date '2025-12-30', true)")
+    changed = con.execute("select cust_no from marts.dim_customer "
+                          "where valid_from_date >= date '2025-12-30' limit 1").fetchone()
+    assert changed, "tiny data has customer changes after 2025-12-30"
+    con.execute("update marts.dim_customer set valid_to_date = date '2025-12-29', "
+                "is_current = false where cust_no = ?", [changed[0]])
     con.close()
     build(again, from_date="20251230")
-    for table in ("indicator_value", "org_indicator_wide"):
+    for table in ("indicator_value", "org_indicator_wide", "dim_customer"):
         assert _differences(again, built.full, table) == 0
 
 
