@@ -8,19 +8,7 @@
    the rates are those indicators' formulas at seller grain. #}
 with
 
-closure as (
-
-    select biz_date, ancestor_org_no, org_no from {{ ref('int_org_closure') }}
-    where biz_date >= {{ build_from_date() }}
-
-),
-
-active_orgs as (
-
-    select biz_date, org_no from {{ ref('stg_t1__orgs') }}
-    where biz_date >= {{ build_from_date() }} and org_status = '1'
-
-),
+{{ org_tree_ctes() }},
 
 policies as (
 

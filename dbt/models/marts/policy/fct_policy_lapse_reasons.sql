@@ -6,19 +6,7 @@
    to the published POLICY_LAPSED_CNT. #}
 with
 
-closure as (
-
-    select biz_date, ancestor_org_no, org_no from {{ ref('int_org_closure') }}
-    where biz_date >= {{ build_from_date() }}
-
-),
-
-active_orgs as (
-
-    select biz_date, org_no from {{ ref('stg_t1__orgs') }}
-    where biz_date >= {{ build_from_date() }} and org_status = '1'
-
-),
+{{ org_tree_ctes() }},
 
 lapsed as (
 
