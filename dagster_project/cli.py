@@ -49,7 +49,8 @@ def run(
     through: Annotated[str | None, typer.Option(
         help="Load business dates up to YYYY-MM-DD only.")] = None,
 ) -> None:
-    """Load every complete delivery not yet loaded (and every re-delivery), in date order."""
+    """Load every complete delivery not yet loaded (and every re-delivery) in date order,
+    then build, audit and publish: the Dagster jobs the delivery sensor launches, in process."""
     from datetime import date
 
     from dagster_project.pipeline import run_pending
@@ -64,7 +65,7 @@ def run(
         for d, reason in report.failed:
             typer.echo(f"FAILED {d}: {reason}", err=True)
         if report.downstream_error:
-            typer.echo(f"FAILED downstream: {report.downstream_error}", err=True)
+            typer.echo(f"NOT published: {report.downstream_error}", err=True)
         raise typer.Exit(1)
 
 
@@ -135,12 +136,19 @@ def setup() -> None:
 
 
 @app.command()
-def serve() -> None:
-    """Start Dagster's UI and Superset on localhost; Ctrl-C stops both."""
+def serve(
+    only: Annotated[str | None, typer.Option(
+        help="'dagster': the webserver and daemon alone, without Superset.")] = None,
+) -> None:
+    """Start Dagster (webserver + daemon: the night runs unattended) and Superset on
+    localhost; Ctrl-C stops them."""
     from dagster_project.settings import get_settings
     from dagster_project.superset import service
 
-    service.serve(get_settings())
+    if only not in (None, "dagster"):
+        typer.echo(f"error: --only takes 'dagster', not {only!r}", err=True)
+        raise typer.Exit(2)
+    service.serve(get_settings(), only=only)
 
 
 @superset_app.command("generate")

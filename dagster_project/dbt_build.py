@@ -1,6 +1,7 @@
 """Run ``dbt build`` (seeds, models, tests) on the warehouse.
 
-The integrator calls :func:`build` after ingestion and before publish. dbt runs
+``puhui build`` calls :func:`build`; the night itself runs dbt through the Dagster
+dbt assets (assets/dbt.py) with the same vars (:func:`dbt_vars`). Here dbt runs
 in-process through ``dbtRunner``; the warehouse path and the target/log folders
 come from settings (profiles.yml reads ``PUHUI_WAREHOUSE``, which is set here
 from ``settings.warehouse_path`` — settings.py stays the only reader of config).
@@ -62,6 +63,18 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def dbt_vars(from_date: date | None, test_from_date: date | None = None,
+             full_refresh: bool = False) -> dict[str, str]:
+    """The build window as dbt vars (macros/build_from_date.sql, store_completeness.sql):
+    the one place both ``puhui build`` and the Dagster dbt assets get them from."""
+    out = {}
+    if from_date is not None:
+        out["from_date"] = from_date.isoformat()
+    if test_from_date is not None and not full_refresh:
+        out["test_from_date"] = test_from_date.isoformat()
+    return out
+
+
 def dbt_args(
     settings: Settings,
     command: str = "build",
@@ -84,13 +97,9 @@ def dbt_args(
         "--target-path", str(target),
         "--log-path", str(target.parent / "logs"),
     ]
-    dbt_vars = {}
-    if from_date is not None:
-        dbt_vars["from_date"] = from_date.isoformat()
-    if test_from_date is not None and not full_refresh:
-        dbt_vars["test_from_date"] = test_from_date.isoformat()
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
+    window = dbt_vars(from_date, test_from_date, full_refresh)
+    if window:
+        args += ["--vars", json.dumps(window)]
     if full_refresh and command in ("build", "run", "seed"):
         args.append("--full-refresh")
     if select:
@@ -199,8 +208,3 @@ def build(
             failures,
         )
     return BuildResult(seconds=seconds, from_date=window, full_refresh=full_refresh, counts=counts)
-
-
-def build_step(settings: Settings, from_date: date) -> None:
-    """``pipeline.DOWNSTREAM_STEPS`` adapter: rebuild from the earliest date needing it."""
-    build(settings, from_date=from_date)

@@ -1,63 +1,152 @@
-"""``puhui run``: load every pending delivery through the Dagster ingest job, in process.
+"""The night as one plan, run by the delivery sensor or by ``puhui run`` in process.
 
-Each business date is one run of the ``ingest`` job against the instance in
-``settings.dagster_home`` (so ``dagster dev`` with DAGSTER_HOME there shows the runs).
-Dates go in business-date order and the plan is re-made after every run: a rejected
-date keeps the later ones waiting (indicators.md: no gaps once loading has begun).
-After ingestion, the downstream steps (dbt from ``from_date``, then publish) run; see
-``DOWNSTREAM_STEPS``.
+:func:`next_step` is the one place that decides what the warehouse needs next:
+
+* load or reload the first complete delivery that may load (``ingest`` job, one run
+  per business date, in business-date order; a rejected date keeps the later ones
+  waiting, indicators.md: no gaps once loading has begun);
+* when no date is left to load and some loaded date needs a rebuild, build, audit and
+  publish (``build_audit_publish`` job) from the earliest such date through the last
+  loaded one, so a night of several dates builds once, a re-delivery rebuilds from
+  its date on, and a build that failed is retried from where it stopped.
+
+The delivery sensor asks for one step per tick when no run is under way (DuckDB has
+one writer); :func:`run_pending` (``puhui run``) executes the same steps with the same
+Dagster jobs in process against the instance under ``settings.dagster_home``, so the
+runs show in the UI, and prints how long each date and each step took.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from dagster import DagsterInstance
+from dagster import DagsterEventType, DagsterInstance
 
+from dagster_project.assets.dbt import RANGE_END_TAG, RANGE_START_TAG
+from dagster_project.assets.ingestion import INGEST_JOB_NAME
+from dagster_project.assets.publish import PUBLISH_JOB_NAME
 from dagster_project.ingest import meta
 from dagster_project.ingest.delivery import find_deliveries
-from dagster_project.ingest.load import ensure_raw
 from dagster_project.ingest.plan import Decision, plan
 from dagster_project.partitions import BIZ_DATE_PARTITIONS, partition_key
 from dagster_project.resources.duckdb import connect_warehouse
-from dagster_project.sensors.delivery_sensor import INGEST_JOB_NAME, ingest_run_config
 from dagster_project.settings import Settings
 
 Say = Callable[[str], None]
-# A downstream step gets the settings and from_date (earliest date needing rebuild).
-DownstreamStep = Callable[[Settings, date], None]
 
-def dbt_build_step(settings: Settings, from_date: date) -> None:
-    """Build the marts and the indicator store from ``from_date`` (dbt build + tests)."""
-    from dagster_project.dbt_build import build
-
-    build(settings, from_date=from_date)
-
-
-def audit_step(settings: Settings, from_date: date) -> None:
-    """Blocking audit of the rebuilt dates; raises AuditBlocked so publish never runs."""
-    from dagster_project.audit.step import audit_step as run_audit
-
-    run_audit(settings, from_date)
-
-
-def publish_step(settings: Settings, from_date: date) -> None:
-    """Replace serving.duckdb in one rename (readers see the old or the new, never a mix)."""
-    from dagster_project.publish import publish
-
-    publish(settings)
+# The instance's dagster.yaml. One run at a time: DuckDB allows one writer, and the
+# sensor plans the next step from the state the previous one left. No telemetry (no
+# network, nothing outside PUHUI_HOME). One consolidated event log instead of a new
+# SQLite file per run: creating and migrating that file cost seconds per business date.
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+run_queue:
+  max_concurrent_runs: 1
+event_log_storage:
+  module: dagster._core.storage.event_log
+  class: ConsolidatedSqliteEventLogStorage
+  config:
+    base_dir: {history}
+"""
 
 
-# Write-audit-publish (issue 7): after ingest, build, audit, then publish. Steps run in
-# order whenever some loaded date needs rebuild (also after a rejected date: the dates
-# before it are good and worth publishing; also to retry a build that failed last time).
-# When all succeed the rebuild flags in meta.delivery are cleared up to the last loaded
-# date; a step that raises leaves them set and the previous publication keeps serving.
-DOWNSTREAM_STEPS: list[DownstreamStep] = [dbt_build_step, audit_step, publish_step]
+@dataclass(frozen=True)
+class Step:
+    """One run to launch: a job, its partition (or range) and the run key that makes the
+    sensor ask for it once per warehouse state."""
+
+    job_name: str
+    partition: str  # the run's partition key; for a publish, the last loaded date
+    run_key: str
+    biz_date: date  # the date loaded, or the first date rebuilt
+    action: str  # load, reload, publish
+    range_start: str | None = None  # a publish over from_date..last when the keys allow
+
+    @property
+    def tags(self) -> dict[str, str]:
+        if self.range_start is None or self.range_start == self.partition:
+            return {}
+        return {RANGE_START_TAG: self.range_start, RANGE_END_TAG: self.partition}
+
+
+@dataclass(frozen=True)
+class Night:
+    step: Step | None
+    decisions: list[Decision]
+    delivered: list[date]
+
+
+def _state(settings: Settings) -> tuple[dict[date, str], date | None, date | None, str]:
+    """Loaded date → fingerprint, the first date needing rebuild, the last loaded date
+    and a digest of meta.delivery (changes with every load)."""
+    if not settings.warehouse_path.exists():
+        return {}, None, None, ""
+    con = connect_warehouse(settings, read_only=True, threads=1)
+    try:
+        try:
+            rows = con.execute("SELECT biz_date, fingerprint, loaded_at FROM meta.delivery "
+                               "ORDER BY biz_date").fetchall()
+        except Exception:  # no meta schema yet: nothing loaded
+            return {}, None, None, ""
+        flagged = meta.rebuild_from(con)
+    finally:
+        con.close()
+    digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:12]
+    return ({d: fp for d, fp, _ in rows}, flagged, max((d for d, _, _ in rows), default=None),
+            digest)
+
+
+def next_step(settings: Settings, through: date | None = None,
+              skip: Collection[str] = (), partitions: list[str] | None = None) -> Night:
+    """What the warehouse needs next (see the module doc); ``skip`` are run keys already
+    tried by this caller, ``partitions`` the instance's biz_date keys in their order."""
+    deliveries = {d.biz_date: d for d in find_deliveries(settings.landing_dir)}
+    fingerprints = {d: x.fingerprint() for d, x in deliveries.items()}
+    loaded, flagged, last, digest = _state(settings)
+    decisions = plan(fingerprints, loaded, through)
+    for x in decisions:
+        if x.action not in ("load", "reload"):
+            continue
+        key = partition_key(x.biz_date)
+        run_key = f"{key}-{fingerprints[x.biz_date]}"
+        if run_key not in skip:
+            return Night(Step(INGEST_JOB_NAME, key, run_key, x.biz_date, x.action),
+                         decisions, sorted(deliveries))
+        break  # tried and failed: later dates wait behind it, the loaded ones may publish
+    if flagged is None or last is None:
+        return Night(None, decisions, sorted(deliveries))
+    run_key = f"publish-{flagged}-{last}-{digest}"
+    if run_key in skip:
+        return Night(None, decisions, sorted(deliveries))
+    start, end = partition_key(flagged), partition_key(last)
+    order = partitions or []
+    ranged = start in order and end in order and order.index(start) <= order.index(end)
+    return Night(Step(PUBLISH_JOB_NAME, end, run_key, flagged, "publish",
+                      range_start=start if ranged else None), decisions, sorted(deliveries))
+
+
+def instance_for(settings: Settings) -> DagsterInstance:
+    """The instance the webserver and daemon see with DAGSTER_HOME=$PUHUI_HOME/dagster."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    yaml = settings.dagster_home / "dagster.yaml"
+    text = DAGSTER_YAML.format(history=settings.dagster_home / "history")
+    if not yaml.exists() or yaml.read_text() != text:
+        yaml.write_text(text)
+    return DagsterInstance.from_config(str(settings.dagster_home))
+
+
+def add_partitions(instance: DagsterInstance, dates: list[date]) -> None:
+    """Add the biz_date keys not there yet, in date order (ranges follow key order)."""
+    keys = [partition_key(d) for d in sorted(dates)
+            if not instance.has_dynamic_partition(BIZ_DATE_PARTITIONS.name, partition_key(d))]
+    if keys:
+        instance.add_dynamic_partitions(BIZ_DATE_PARTITIONS.name, keys)
 
 
 @dataclass
@@ -67,152 +156,121 @@ class RunReport:
     waiting: list[Decision] = field(default_factory=list)
     failed: list[tuple[date, str]] = field(default_factory=list)
     downstream_error: str | None = None
+    published: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.failed and self.downstream_error is None
 
 
-def instance_for(settings: Settings) -> DagsterInstance:
-    """The instance ``dagster dev`` sees with DAGSTER_HOME=$PUHUI_HOME/dagster."""
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    yaml = settings.dagster_home / "dagster.yaml"
-    if not yaml.exists():
-        # No telemetry (no network, nothing outside PUHUI_HOME). One consolidated event
-        # log instead of a new SQLite file per run: creating and migrating that file cost
-        # seconds per business date here.
-        yaml.write_text(
-            "telemetry:\n  enabled: false\n"
-            "event_log_storage:\n"
-            "  module: dagster._core.storage.event_log\n"
-            "  class: ConsolidatedSqliteEventLogStorage\n"
-            f"  config:\n    base_dir: {settings.dagster_home / 'history'}\n")
-    return DagsterInstance.from_config(str(settings.dagster_home))
-
-
-def _loaded(settings: Settings) -> dict[date, str]:
-    con = connect_warehouse(settings.warehouse_path, settings.threads, settings.memory_limit,
-                            settings.tmp_dir)
-    try:
-        ensure_raw(con)
-        return meta.loaded_fingerprints(con)
-    finally:
-        con.close()
-
-
 def run_pending(settings: Settings, landing: Path | None = None, through: date | None = None,
-                say: Say = print) -> RunReport:
-    """Load every complete delivery not yet loaded, and every re-delivery, in date order."""
-    from dagster_project.definitions import defs  # heavy: only when running
+                say: Say = print, publish: bool = True) -> RunReport:
+    """Load every complete delivery not yet loaded, and every re-delivery, in date order;
+    then (unless ``publish`` is False) build, audit and publish once."""
+    from dagster_project.definitions import build_defs  # heavy: only when running
 
-    landing = landing or settings.landing_dir
+    if landing is not None:
+        settings = settings.model_copy(update={"landing": landing.resolve()})
     settings.ensure_dirs()
-    job = defs.resolve_job_def(INGEST_JOB_NAME)
+    defs = build_defs(settings)
     report = RunReport()
-    attempted: set[date] = set()
+    tried: set[str] = set()
     with instance_for(settings) as instance:
         while True:
-            deliveries = {d.biz_date: d for d in find_deliveries(landing)}
-            fps = {d: x.fingerprint() for d, x in deliveries.items()}
-            decisions = plan(fps, _loaded(settings), through)
-            todo = [x for x in decisions
-                    if x.action in ("load", "reload") and x.biz_date not in attempted]
-            if not todo:
-                report.unchanged = [x.biz_date for x in decisions if x.action == "unchanged"
-                                    and x.biz_date not in report.loaded]
-                report.waiting = [x for x in decisions if x.action == "wait"]
+            order = instance.get_dynamic_partitions(BIZ_DATE_PARTITIONS.name)
+            night = next_step(settings, through, tried, order)
+            step = night.step
+            if step is None or (step.action == "publish" and not publish):
                 break
-            # Dagster's console log stays quiet (CRITICAL): this loop prints one line per
-            # date and the rejection report; the full run log is in the instance (UI).
-            step = todo[0]
-            attempted.add(step.biz_date)
-            key = partition_key(step.biz_date)
-            if not instance.has_dynamic_partition(BIZ_DATE_PARTITIONS.name, key):
-                instance.add_dynamic_partitions(BIZ_DATE_PARTITIONS.name, [key])
-            say(f"{step.biz_date}: {step.action}ing ...")
-            began = time.perf_counter()
-            result = job.execute_in_process(instance=instance, partition_key=key,
-                                            run_config=ingest_run_config(str(landing), "CRITICAL"),
-                                            raise_on_error=False)
-            if result.success:
-                report.loaded.append(step.biz_date)
-                say(f"{step.biz_date}: loaded in {time.perf_counter() - began:.0f} s "
-                    f"(run {result.run_id})")
+            tried.add(step.run_key)
+            add_partitions(instance, night.delivered)
+            if step.action == "publish":
+                _publish(defs, instance, step, report, say)
             else:
-                reason = _failure_reason(result)
-                report.failed.append((step.biz_date, reason))
-                say(f"{step.biz_date}: FAILED (run {result.run_id})\n{reason}")
-                _alert_if_quarantined(settings, step.biz_date, reason)
+                _ingest(defs, instance, step, report, say)
+    report.unchanged = [x.biz_date for x in night.decisions
+                        if x.action == "unchanged" and x.biz_date not in report.loaded]
+    report.waiting = [x for x in night.decisions if x.action == "wait"]
     for w in report.waiting:
         say(f"{w.biz_date}: {w.reason}")
-    report.downstream_error = run_downstream(settings, say)
     return report
 
 
-def _failure_reason(result: object) -> str:
-    """The step failure's message (DeliveryRejected summary names file, line and rule)."""
+def _execute(defs: object, instance: DagsterInstance, step: Step) -> object:
+    job = defs.resolve_job_def(step.job_name)  # type: ignore[attr-defined]
+    # Dagster's console log stays quiet (CRITICAL): this loop prints a line per date and
+    # step and the rejection report; the full run log is in the instance (the UI).
+    return job.execute_in_process(
+        instance=instance, partition_key=None if step.tags else step.partition,
+        tags={**step.tags, "puhui/run_key": step.run_key},
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        raise_on_error=False)
+
+
+def _ingest(defs: object, instance: DagsterInstance, step: Step, report: RunReport,
+            say: Say) -> None:
+    say(f"{step.biz_date}: {step.action}ing ...")
+    began = time.perf_counter()
+    result = _execute(defs, instance, step)
+    if result.success:  # type: ignore[attr-defined]
+        report.loaded.append(step.biz_date)
+        say(f"{step.biz_date}: loaded in {time.perf_counter() - began:.0f} s "
+            f"(run {result.run_id})")  # type: ignore[attr-defined]
+    else:
+        reason = failure_reason(result)
+        report.failed.append((step.biz_date, reason))
+        say(f"{step.biz_date}: FAILED (run {result.run_id})\n{reason}")  # type: ignore[attr-defined]
+
+
+def _publish(defs: object, instance: DagsterInstance, step: Step, report: RunReport,
+             say: Say) -> None:
+    say(f"build, audit, publish from {step.biz_date} through {step.partition} ...")
+    began = time.perf_counter()
+    result = _execute(defs, instance, step)
+    for name, seconds in step_seconds(instance, result.run_id):  # type: ignore[attr-defined]
+        say(f"  {name} done in {seconds:.0f} s")
+    if result.success:  # type: ignore[attr-defined]
+        report.published = True
+        say(f"published through {step.partition} in {time.perf_counter() - began:.0f} s "
+            f"(run {result.run_id})")  # type: ignore[attr-defined]
+    else:
+        report.downstream_error = failure_reason(result)
+        say(f"NOT published (run {result.run_id}): "  # type: ignore[attr-defined]
+            f"{report.downstream_error}")
+
+
+STEP_NAMES = {"dbt_models": "dbt build", "audit": "audit", "serving": "publish"}
+
+
+def step_seconds(instance: DagsterInstance, run_id: str) -> list[tuple[str, float]]:
+    """Seconds per step of a finished run, from its step start and end events."""
+    started: dict[str, float] = {}
+    out: list[tuple[str, float]] = []
+    ends = (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE)
+    for entry in instance.all_logs(run_id):
+        ev = entry.dagster_event
+        if ev is None or ev.step_key is None:
+            continue
+        if ev.event_type == DagsterEventType.STEP_START:
+            started[ev.step_key] = entry.timestamp
+        elif ev.event_type in ends and ev.step_key in started:
+            out.append((STEP_NAMES.get(ev.step_key, ev.step_key),
+                        entry.timestamp - started[ev.step_key]))
+    return out
+
+
+def failure_reason(result: object) -> str:
+    """Why a run failed: the step failure's message (DeliveryRejected's summary names
+    file, line and rule), or the blocking checks that failed."""
     for ev in result.all_events:  # type: ignore[attr-defined]
         if ev.is_step_failure and ev.step_failure_data and ev.step_failure_data.error:
             err = ev.step_failure_data.error
             return (getattr(ev.step_failure_data.user_failure_data, "description", None)
                     or err.message).strip()
+    failed = [ev.event_specific_data for ev in result.all_events  # type: ignore[attr-defined]
+              if ev.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+              and not ev.event_specific_data.passed]
+    if failed:
+        return "blocking audit checks failed: " + "; ".join(
+            f"{c.asset_key.to_user_string()}:{c.check_name}" for c in failed)
     return "run failed (see the Dagster run log)"
-
-
-def run_downstream(settings: Settings, say: Say = print) -> str | None:
-    """Run DOWNSTREAM_STEPS from the earliest date needing rebuild; None when all succeed."""
-    if not DOWNSTREAM_STEPS:
-        return None
-    con = connect_warehouse(settings.warehouse_path, settings.threads, settings.memory_limit,
-                            settings.tmp_dir)
-    try:
-        from_date = meta.rebuild_from(con)
-        last = (con.execute("SELECT max(biz_date) FROM meta.delivery").fetchone()
-                if from_date is not None else None)
-    finally:
-        con.close()
-    if from_date is None:
-        return None
-    for step in DOWNSTREAM_STEPS:
-        name = getattr(step, "__name__", repr(step))
-        say(f"downstream: {name} from {from_date}")
-        began = time.perf_counter()
-        try:
-            step(settings, from_date)
-            say(f"downstream: {name} done in {time.perf_counter() - began:.0f} s")
-        except Exception as e:  # report, do not hide: the run exits non-zero
-            _alert_downstream_failure(settings, e, from_date, last[0] if last else None)
-            return f"{name} failed: {e}"
-    con = connect_warehouse(settings.warehouse_path, settings.threads, settings.memory_limit,
-                            settings.tmp_dir)
-    try:
-        if last and last[0]:
-            meta.clear_rebuild(con, last[0])
-    finally:
-        con.close()
-    return None
-
-
-def _alert_if_quarantined(settings: Settings, biz_date: date, reason: str) -> None:
-    """A delivery that broke the contract was quarantined: tell the operators now
-    (issue 7). Other failures (a locked warehouse, a full disk) leave the folder in
-    the landing area and are retried by the next run, so they raise no alert."""
-    from dagster_project.alerts import raise_in_warehouse, rejected_delivery
-    from dagster_project.audit.clock import beijing_now
-
-    if any(settings.quarantine_dir.glob(f"{biz_date:%Y%m%d}-*")):
-        raise_in_warehouse(settings, rejected_delivery(biz_date, reason, beijing_now()))
-
-
-def _alert_downstream_failure(settings: Settings, exc: Exception, from_date: date,
-                              last: date | None) -> None:
-    """A failed build or publish keeps yesterday's publication serving; say so. A blocked
-    audit has already raised its own alert (audit.step)."""
-    from dagster_project.alerts import publish_failed, raise_in_warehouse
-    from dagster_project.audit.clock import beijing_now
-    from dagster_project.audit.step import AuditBlocked
-
-    if isinstance(exc, AuditBlocked):
-        return
-    dates = [from_date] if last is None or last == from_date else [from_date, last]
-    raise_in_warehouse(settings, publish_failed(dates, str(exc), beijing_now()))

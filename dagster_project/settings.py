@@ -118,6 +118,12 @@ class Settings(BaseSettings):
         default=64 << 20,
         description="Deliveries at least this big are transcoded by a process per core.",
     )
+    # --- Orchestration (issue 11) -------------------------------------------------
+    delivery_sensor_interval_s: int = Field(
+        default=30,
+        description="Seconds between two ticks of the delivery sensor; each tick launches "
+        "at most one step of the night (a load, or a build-audit-publish).",
+    )
     # --- Superset (issue 6) -------------------------------------------------------
     superset_port: int = Field(default=8088, description="Port Superset listens on (localhost).")
     dagster_port: int = Field(default=3000, description="Port of the Dagster UI (localhost).")

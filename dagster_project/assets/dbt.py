@@ -1,36 +1,84 @@
 """dbt models as Dagster assets, from the manifest (STYLE.md §4).
 
-Partitioned by business date like the raw layer. A run over a partition range
-passes its first date as the dbt var ``from_date``: that date and every later one
-are rebuilt (MTD/YTD/日均 of later dates read its daily values), which is also
-what a re-delivered date needs. Sources ``t1.<table>`` map to the ingestion
-assets ``raw/<table>`` so the lineage runs from delivery to indicator store.
+Partitioned by business date like the raw layer. A run builds from the earliest of
+its partitions and of the dates ``meta.delivery`` flags for rebuild: that date and
+every later one are rebuilt (MTD/YTD/日均 of later dates read its daily values), so a
+re-delivered date rebuilds from itself on, and a backfill launched in the UI over
+``D..last`` rebuilds from D. dbt tests become asset checks (dagster-dbt maps them);
+sources ``t1.<table>`` are the ingestion assets ``raw/<table>``, so the lineage runs
+from delivery to indicator store.
 """
 
 import json
+import os
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+# No `from __future__ import annotations`: Dagster resolves ResourceParam at runtime.
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    ResourceParam,
+)
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.partitions import BIZ_DATE_PARTITIONS
+from dagster_project.dbt_build import dbt_env, dbt_vars
+from dagster_project.ingest import meta
+from dagster_project.partitions import BIZ_DATE_PARTITIONS, partition_date
 from dagster_project.resources.dbt import dbt_project, prepare_manifest
-from dagster_project.settings import get_settings
+from dagster_project.resources.duckdb import connect_warehouse
+from dagster_project.settings import Settings
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
 
 
-def build_args(partition_keys: Sequence[str], full_refresh: bool = False) -> list[str]:
-    """``dbt build`` arguments for a run over these business-date partition keys."""
-    args = ["build"]
-    if partition_keys:
-        args += ["--vars", json.dumps({"from_date": min(partition_keys)})]
-    if full_refresh:
-        args.append("--full-refresh")
-    return args
+@dataclass(frozen=True)
+class BuildWindow:
+    """The dates one build-audit-publish run covers."""
+
+    from_date: date  # first date dbt rebuilds and the audit checks
+    through: date  # last loaded date: the publication covers every date up to it
+
+
+def run_partition_keys(tags: Mapping[str, str]) -> list[str]:
+    """The partition keys a run was launched for (one key, or a range's two ends)."""
+    if PARTITION_TAG in tags:
+        return [tags[PARTITION_TAG]]
+    return [tags[t] for t in (RANGE_START_TAG, RANGE_END_TAG) if t in tags]
+
+
+def build_window(settings: Settings, partition_keys: Sequence[str]) -> BuildWindow:
+    """From the earliest of the run's partitions and the dates flagged for rebuild
+    (a build that failed last night is retried from where it stopped) to the last
+    loaded date. Pure apart from reading ``meta.delivery``."""
+    con = connect_warehouse(settings, read_only=True, threads=1)
+    try:
+        flagged = meta.rebuild_from(con)
+        last = meta.last_loaded(con)
+    finally:
+        con.close()
+    starts = [partition_date(k) for k in partition_keys]
+    if flagged is not None:
+        starts.append(flagged)
+    if last is None or not starts:
+        raise RuntimeError("nothing loaded yet: load a delivery before building")
+    return BuildWindow(from_date=min(starts), through=last)
+
+
+def build_args(window: BuildWindow) -> list[str]:
+    """``dbt build`` arguments: rebuild and test from the window's first date."""
+    return ["build", "--vars", json.dumps(dbt_vars(window.from_date, window.from_date))]
 
 
 class PuhuiDbtTranslator(DagsterDbtTranslator):
-    """Sources are the ingestion assets; models are grouped by their dbt layer folder."""
+    """Sources are the ingestion assets; models are grouped by their dbt layer folder,
+    the indicator store (marts/indicators) by itself so the graph shows it."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -38,16 +86,47 @@ class PuhuiDbtTranslator(DagsterDbtTranslator):
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn") or []
-        return f"dbt_{fqn[1]}" if len(fqn) > 2 else "dbt"
+        fqn = list(dbt_resource_props.get("fqn") or [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        if fqn[1:3] == ["marts", "indicators"]:
+            return "indicator_store"
+        return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-@dbt_assets(
-    manifest=prepare_manifest(get_settings()),
-    project=dbt_project(get_settings().dbt_target_dir),
-    partitions_def=BIZ_DATE_PARTITIONS,
-    dagster_dbt_translator=PuhuiDbtTranslator(),
-)
-def puhui_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    keys = context.partition_keys if context.has_partition_key_range else [context.partition_key]
-    yield from dbt.cli(build_args(keys), context=context).stream()
+def build_dbt_assets(settings: Settings) -> AssetsDefinition:
+    """The ``@dbt_assets`` of the project, over this home's manifest (parsed if missing)."""
+
+    @dbt_assets(
+        name="dbt_models",
+        manifest=prepare_manifest(settings),
+        project=dbt_project(settings.dbt_target_dir),
+        partitions_def=BIZ_DATE_PARTITIONS,
+        # one dbt invocation for any range: `from_date` covers every later date anyway
+        backfill_policy=BackfillPolicy.single_run(),
+        dagster_dbt_translator=PuhuiDbtTranslator(),
+    )
+    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
+                   settings: ResourceParam[Settings]) -> Iterator[Any]:
+        window = build_window(settings, run_partition_keys(context.run.tags))
+        os.environ.update(dbt_env(settings))  # profiles.yml reads the warehouse from here
+        settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
+        context.log.info(f"dbt build from {window.from_date} through {window.through}")
+        try:
+            yield from dbt.cli(build_args(window), context=context,
+                               target_path=settings.dbt_target_dir).stream()
+        except Exception as exc:
+            _alert_failed(settings, window, f"dbt build failed: {exc}")
+            raise
+
+    return dbt_models
+
+
+def _alert_failed(settings: Settings, window: BuildWindow, reason: str) -> None:
+    """A failed build or publish keeps yesterday's publication serving; say so (issue 7).
+    A blocked audit raises its own alert (checks/audit.py)."""
+    from dagster_project.alerts import publish_failed, raise_in_warehouse
+    from dagster_project.audit.clock import beijing_now
+
+    dates = sorted({window.from_date, window.through})
+    raise_in_warehouse(settings, publish_failed(dates, reason, beijing_now()))

@@ -8,7 +8,6 @@ transaction, so a failed blocking check leaves the date unloaded.
 
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 # No `from __future__ import annotations`: Dagster resolves the Config annotation at runtime.
@@ -21,14 +20,14 @@ from dagster import (
     AssetKey,
     AssetSelection,
     AssetSpec,
-    Config,
+    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     define_asset_job,
     multi_asset,
 )
-from pydantic import Field
 
 from dagster_project import contract
 from dagster_project.checks.raw_quality import SuiteOutcome, run_suites
@@ -37,10 +36,17 @@ from dagster_project.ingest.delivery import Delivery
 from dagster_project.ingest.errors import DeliveryRejected, Violation
 from dagster_project.ingest.service import DeliveryWaits, IngestOptions, ingest_delivery
 from dagster_project.partitions import BIZ_DATE_PARTITIONS, partition_date
-from dagster_project.resources.duckdb import WarehouseResource
-from dagster_project.settings import get_settings
+from dagster_project.resources.duckdb import connect_warehouse
+from dagster_project.settings import Settings
 
 CHECK_NAME = "expectations"
+INGEST_JOB_NAME = "ingest"
+# The union's folder per business date (t1-extract-spec §1), watched by delivery_sensor;
+# external: Dagster does not write it, it only reads it once DONE is there.
+DELIVERY_KEY = AssetKey(["landing", "t1_delivery"])
+DELIVERY = AssetSpec(DELIVERY_KEY, group_name="landing", kinds={"file"},
+                     description="landing/<YYYYMMDD>/: the T+1 extract of one business date, "
+                                 "complete once DONE_<YYYYMMDD>.flg is written.")
 
 
 def raw_key(table: contract.Table) -> AssetKey:
@@ -48,7 +54,7 @@ def raw_key(table: contract.Table) -> AssetKey:
 
 
 RAW_SPECS = [
-    AssetSpec(raw_key(t), group_name="raw", kinds={"duckdb"},
+    AssetSpec(raw_key(t), group_name="raw", kinds={"duckdb"}, deps=[DELIVERY_KEY],
               description=f"{t.name} {t.zh} ({t.kind}): contract columns by biz_date, "
                           "PII hashed or masked.",
               metadata={"contract_table": t.name, "kind": t.kind})
@@ -61,19 +67,15 @@ CHECK_SPECS = [
 ]
 
 
-class IngestConfig(Config):
-    landing: str = Field(default="", description="Landing folder; empty = settings.landing_dir")
-
-
 @multi_asset(name="raw_tables", specs=RAW_SPECS, check_specs=CHECK_SPECS,
-             partitions_def=BIZ_DATE_PARTITIONS, can_subset=False)
-def raw_tables(context: AssetExecutionContext, config: IngestConfig,
-               warehouse: WarehouseResource) -> Iterator[Any]:
+             partitions_def=BIZ_DATE_PARTITIONS, can_subset=False,
+             backfill_policy=BackfillPolicy.multi_run(1))  # a date is one transaction
+def raw_tables(context: AssetExecutionContext, settings: ResourceParam[Settings]
+               ) -> Iterator[Any]:
     """Validate the delivery of the partition's business date and load it atomically."""
-    s = get_settings()
+    s = settings
     d = partition_date(context.partition_key)
-    landing = Path(config.landing) if config.landing else s.landing_dir
-    delivery = Delivery(d, landing / d.strftime(contract.DATE_FORMAT))
+    delivery = Delivery(d, s.landing_dir / d.strftime(contract.DATE_FORMAT))
     if not delivery.done_path.is_file():
         raise Failure(f"{d}: no complete delivery in {delivery.folder} (DONE missing)")
     opts = IngestOptions(quarantine_dir=s.quarantine_dir, tmp_dir=s.tmp_dir,
@@ -90,17 +92,21 @@ def raw_tables(context: AssetExecutionContext, config: IngestConfig,
                           f"suite {o.suite}: {'; '.join(o.failures)}")
                 for o in outcomes if o.blocking_failed])
 
-    with warehouse.connect() as con:
-        try:
-            result = ingest_delivery(con, delivery, opts, before_commit=checks,
-                                     say=context.log.info)
-        except DeliveryWaits as e:
-            raise Failure(str(e)) from None
-        except DeliveryRejected as e:
-            yield from _check_results(outcomes)
-            where = getattr(e, "quarantine_path", None)
-            raise Failure(description=e.summary(),
-                          metadata={"quarantine": str(where)} if where else None) from None
+    con = connect_warehouse(s)
+    try:
+        result = ingest_delivery(con, delivery, opts, before_commit=checks,
+                                 say=context.log.info)
+    except DeliveryWaits as e:
+        raise Failure(str(e)) from None
+    except DeliveryRejected as e:
+        con.close()  # the alert is recorded in the warehouse: one writer at a time
+        yield from _check_results(outcomes)
+        where = getattr(e, "quarantine_path", None)
+        _alert_rejected(s, d, e.summary(), where)
+        raise Failure(description=e.summary(),
+                      metadata={"quarantine": str(where)} if where else None) from None
+    finally:
+        con.close()
     for t in contract.TABLES:
         yield MaterializeResult(asset_key=raw_key(t), metadata={
             "biz_date": d.isoformat(), "status": result.status,
@@ -122,7 +128,20 @@ def _check_results(outcomes: list[SuiteOutcome]) -> Iterator[AssetCheckResult]:
                       "failures": "\n".join(o.failures) or "none"})
 
 
-# The job the sensor and ``puhui run`` launch per business date. The integrator extends
-# the selection with the dbt and publish assets downstream of raw.
-ingest_job = define_asset_job("ingest", selection=AssetSelection.assets(raw_tables),
+def _alert_rejected(settings: Settings, biz_date: Any, reason: str, where: Any) -> None:
+    """A delivery that broke the contract was quarantined: tell the operators now
+    (issue 7). Other failures (a locked warehouse, a full disk) leave the folder in
+    the landing area to be retried, so they raise no alert."""
+    from dagster_project.alerts import raise_in_warehouse, rejected_delivery
+    from dagster_project.audit.clock import beijing_now
+
+    if where is not None:
+        raise_in_warehouse(settings, rejected_delivery(biz_date, reason, beijing_now()))
+
+
+# The job the delivery sensor and ``puhui run`` launch per business date; the build,
+# audit and publish follow in their own job (assets/publish.py) once no date is left
+# to load, so a night of several dates builds once.
+ingest_job = define_asset_job(INGEST_JOB_NAME, selection=AssetSelection.assets(raw_tables),
+                              partitions_def=BIZ_DATE_PARTITIONS,
                               description="Validate and load one business date's delivery.")

@@ -1,12 +1,13 @@
-"""The audit as a pipeline step: ``audit_step(settings, from_date)`` (issue 7).
+"""The audit of a build: ``run_audit(settings, from_date)`` (issue 7).
 
-It fits ``pipeline.DOWNSTREAM_STEPS`` between the dbt build and the publish:
-it audits every loaded date from ``from_date`` (the earliest date dbt just
-rebuilt), adding the Great Expectations checks on the marts
-(audit/marts_quality.py) to the ``extra_checks`` handed in, raises the audit
-alerts, and raises :class:`AuditBlocked` when a blocking check failed, so the
-publish step does not run, the rebuild flags stay set and yesterday's
-publication keeps serving.
+The blocking asset checks on the indicator store (checks/audit.py) call it after the
+dbt models are built and before the serving copy: it audits every loaded date from
+``from_date`` (the earliest date dbt just rebuilt), adding the Great Expectations
+checks on the marts (audit/marts_quality.py) to the ``extra_checks`` handed in,
+records the run in ``meta.audit_log`` and raises the audit alerts. A blocking failure
+then stops the publish, the rebuild flags stay set and yesterday's publication keeps
+serving. ``audit_step`` is the same for callers outside Dagster: it raises
+:class:`AuditBlocked` instead of returning a failed result.
 """
 
 from __future__ import annotations
@@ -45,6 +46,33 @@ def dates_to_audit(con: duckdb.DuckDBPyConnection, from_date: date, store: Store
     return [r[0] for r in rows]
 
 
+def run_audit(
+    settings: Settings,
+    from_date: date,
+    *,
+    extra_checks: Iterable[CheckResult | Sequence[object]] = (),
+    store: Store | None = None,
+    now: datetime | None = None,
+) -> AuditResult:
+    """Audit, log, alert; the result says whether publication may happen."""
+    now = now or beijing_now()
+    store = store or Store()
+    con = connect_warehouse(settings)
+    try:
+        dates = dates_to_audit(con, from_date, store)
+        if not dates:
+            return AuditResult("none", (from_date,), (CheckResult(
+                "completeness_org", False, True, f"no loaded date from {from_date}",
+                from_date),))
+        checks = [*extra_checks, *marts_expectations(con, dates, store)]
+        result = audit(con, dates, settings, extra_checks=checks, store=store, now=now)
+        ensure_alert_table(con)  # so the operators' queries work before the first alert
+        raise_alerts(con, settings, from_audit(result, now))
+    finally:
+        con.close()
+    return result
+
+
 def audit_step(
     settings: Settings,
     from_date: date,
@@ -53,23 +81,8 @@ def audit_step(
     store: Store | None = None,
     now: datetime | None = None,
 ) -> AuditResult:
-    """Audit, log, alert; raise AuditBlocked if publication must not happen."""
-    now = now or beijing_now()
-    store = store or Store()
-    con = connect_warehouse(settings.warehouse_path, settings.threads, settings.memory_limit,
-                            settings.tmp_dir)
-    try:
-        dates = dates_to_audit(con, from_date, store)
-        if not dates:
-            raise AuditBlocked(AuditResult("none", (from_date,), (CheckResult(
-                "completeness_org", False, True, f"no loaded date from {from_date}",
-                from_date),)))
-        checks = [*extra_checks, *marts_expectations(con, dates, store)]
-        result = audit(con, dates, settings, extra_checks=checks, store=store, now=now)
-        ensure_alert_table(con)  # so the operators' queries work before the first alert
-        raise_alerts(con, settings, from_audit(result, now))
-    finally:
-        con.close()
+    """:func:`run_audit`, raising AuditBlocked if publication must not happen."""
+    result = run_audit(settings, from_date, extra_checks=extra_checks, store=store, now=now)
     if not result.passed:
         raise AuditBlocked(result)
     return result

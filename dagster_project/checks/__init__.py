@@ -1,1 +1,1 @@
-"""Data-quality checks on the raw layer: one Great Expectations suite per raw table."""
+"""Asset checks: one Great Expectations suite per raw table, and the audit on the store."""

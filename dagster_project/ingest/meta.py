@@ -96,6 +96,15 @@ def rebuild_from(con: duckdb.DuckDBPyConnection) -> date | None:
     return row[0] if row else None
 
 
+def last_loaded(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The latest loaded business date, or None (read-only connections too)."""
+    try:
+        row = con.execute("SELECT max(biz_date) FROM meta.delivery").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
 def clear_rebuild(con: duckdb.DuckDBPyConnection, through: date) -> None:
     """After a successful dbt build covering every date up to ``through``."""
     con.execute("UPDATE meta.delivery SET needs_rebuild = false WHERE biz_date <= ?", [through])

@@ -3,40 +3,61 @@
 The manifest lives under ``settings.dbt_target_dir`` (``$PUHUI_HOME/dbt/target``),
 so every home has its own; :func:`prepare_manifest` parses the project when it is
 missing (``dbt deps`` is never run: the project has no packages, and the hub is
-unreachable here).
+unreachable here). A parse costs 15-40 s, so a process that builds definitions for
+several homes (the tests, ``puhui run`` after ``puhui demo``) parses once and copies.
 """
 
 from __future__ import annotations
 
-import os
+import shutil
 from functools import lru_cache
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from dagster_project.dbt_build import DBT_PROJECT_DIR, dbt_args, dbt_env, run_dbt
-from dagster_project.settings import Settings, get_settings
+from dagster_project.dbt_build import DBT_PROJECT_DIR, dbt_args, run_dbt
+from dagster_project.settings import Settings
+
+# Manifest and partial-parse state are derived from the project files only, so one
+# parse per process serves every home (the key guards against a changed project).
+_PARSED: dict[float, Path] = {}
+_ARTIFACTS = ("manifest.json", "partial_parse.msgpack")
 
 
-@lru_cache(maxsize=4)
-def dbt_project(target_dir: Path | None = None) -> DbtProject:
-    target = target_dir or get_settings().dbt_target_dir
+@lru_cache(maxsize=8)
+def dbt_project(target_dir: Path) -> DbtProject:
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
-                      target_path=target)
+                      target_path=target_dir)
+
+
+def _project_stamp() -> float:
+    """Latest modification time of the project's sources (models, macros, seeds, yml)."""
+    files = [p for d in ("models", "macros", "tests") for p in (DBT_PROJECT_DIR / d).rglob("*")]
+    files += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    return max(p.stat().st_mtime for p in files if p.is_file())
 
 
 def prepare_manifest(settings: Settings) -> Path:
     """``dbt parse`` into the settings' target dir if there is no manifest yet."""
     project = dbt_project(settings.dbt_target_dir)
-    if not project.manifest_path.exists():
-        res = run_dbt(settings, dbt_args(settings, "parse"))
-        if not getattr(res, "success", False):
-            raise RuntimeError(f"dbt parse failed: {getattr(res, 'exception', None)}")
+    if project.manifest_path.exists():
+        return project.manifest_path
+    stamp = _project_stamp()
+    parsed = _PARSED.get(stamp)
+    if parsed is not None and (parsed / "manifest.json").exists():
+        settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
+        for name in _ARTIFACTS:
+            if (parsed / name).exists():
+                shutil.copy2(parsed / name, settings.dbt_target_dir / name)
+        return project.manifest_path
+    res = run_dbt(settings, dbt_args(settings, "parse"))
+    if not getattr(res, "success", False):
+        raise RuntimeError(f"dbt parse failed: {getattr(res, 'exception', None)}")
+    _PARSED[stamp] = settings.dbt_target_dir
     return project.manifest_path
 
 
 def dbt_cli_resource(settings: Settings) -> DbtCliResource:
-    """The CLI resource the dbt assets run with; profiles.yml reads the env set here."""
-    os.environ.update(dbt_env(settings))
+    """The CLI resource the dbt assets run with (profiles.yml reads the env the asset sets)."""
     return DbtCliResource(project_dir=dbt_project(settings.dbt_target_dir),
                           profiles_dir=str(DBT_PROJECT_DIR))

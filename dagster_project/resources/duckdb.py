@@ -1,53 +1,30 @@
-"""The warehouse DuckDB file as a Dagster resource (one writer at a time).
+"""The warehouse DuckDB file: the one way to open it.
 
 Loads spill to ``$PUHUI_HOME/tmp`` rather than the system temp dir: nothing is
-written outside PUHUI_HOME (docs/architecture.md).
+written outside PUHUI_HOME (docs/architecture.md). DuckDB allows one writer per
+file; Dagster runs one run at a time (``dagster.yaml`` run queue, pipeline.py) so
+loads, dbt and publish never contend for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import duckdb
-from dagster import ConfigurableResource
 
-from dagster_project.settings import get_settings
+from dagster_project.settings import Settings
 
 
-def connect_warehouse(path: Path, threads: int, memory_limit: str, temp_dir: Path,
-                      read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only, config={
-        "threads": threads, "memory_limit": memory_limit,
-        "temp_directory": str(temp_dir / "duckdb"),
+def connect_warehouse(settings: Settings, read_only: bool = False,
+                      threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Open ``settings.warehouse_path`` with the settings' threads, memory and spill folder.
+
+    ``threads`` overrides the settings for light readers (a sensor tick).
+    """
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=read_only, config={
+        "threads": threads or settings.threads, "memory_limit": settings.memory_limit,
+        "temp_directory": str(settings.tmp_dir / "duckdb"),
         "preserve_insertion_order": True,  # staging relies on rowid = line order
     })
     con.execute("SET enable_progress_bar = false")  # the CLI prints its own progress lines
     return con
-
-
-class WarehouseResource(ConfigurableResource):
-    """Opens ``warehouse.duckdb``; a connection per use, closed afterwards.
-
-    Empty fields mean "from settings at connect time", so one code location serves
-    whatever PUHUI_HOME the process runs with.
-    """
-
-    path: str = ""
-    threads: int = 0
-    memory_limit: str = ""
-    temp_dir: str = ""
-
-    @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        s = get_settings()
-        con = connect_warehouse(Path(self.path or s.warehouse_path), self.threads or s.threads,
-                                self.memory_limit or s.memory_limit,
-                                Path(self.temp_dir or s.tmp_dir), read_only=read_only)
-        try:
-            yield con
-        finally:
-            con.close()

@@ -1,75 +1,83 @@
-"""Watch the landing folder for ``DONE_<date>.flg`` and request the next load.
+"""Watch the landing folder for ``DONE_<date>.flg`` and launch the night's next step.
 
-t1-extract-spec §1: a folder is complete once DONE exists. Requests follow the same
-plan as ``puhui run`` (business-date order, no gaps, identical re-deliveries skipped)
-and only the first loadable date per tick, because the warehouse has one writer.
-The run key is date + delivery fingerprint, so a delivery is requested once and a
-re-delivery (new control files) is requested again.
+t1-extract-spec §1: a folder is complete once DONE exists. What to run is decided by
+``pipeline.next_step``, the same plan ``puhui run`` follows: load the first date that
+may load (business-date order, no gaps, identical re-deliveries skipped), and once
+none is left, build, audit and publish from the earliest date needing it. One step
+per tick and none while a run is queued or under way: the warehouse has one writer,
+and the next step depends on what the last one left. The run key is the date and the
+delivery fingerprint (or, for a publish, the window and a digest of what is loaded),
+so a step is requested once per state; a failed step is not retried until the state
+changes (a re-delivery) or an operator re-executes it in the UI.
 """
 
 from __future__ import annotations
 
 import duckdb
 from dagster import (
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
+    SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     sensor,
 )
 
-from dagster_project.ingest.delivery import find_deliveries
-from dagster_project.ingest.plan import plan
+from dagster_project.assets.ingestion import INGEST_JOB_NAME, ingest_job
+from dagster_project.assets.publish import PUBLISH_JOB_NAME, publish_job
 from dagster_project.partitions import BIZ_DATE_PARTITIONS, partition_key
-from dagster_project.resources.duckdb import connect_warehouse
-from dagster_project.settings import get_settings
+from dagster_project.settings import Settings
 
-INGEST_JOB_NAME = "ingest"
-
-
-def ingest_run_config(landing: str, log_level: str = "INFO") -> dict:
-    return {"ops": {"raw_tables": {"config": {"landing": landing}}},
-            "loggers": {"console": {"config": {"log_level": log_level}}}}
+SENSOR_NAME = "delivery_sensor"
+UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+              DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
 
-@sensor(job_name=INGEST_JOB_NAME, minimum_interval_seconds=60,
-        default_status=DefaultSensorStatus.STOPPED)
-def delivery_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-    s = get_settings()
-    deliveries = {d.biz_date: d for d in find_deliveries(s.landing_dir)}
-    if not deliveries:
-        return SkipReason(f"no complete delivery in {s.landing_dir}")
-    loaded: dict = {}
-    if s.warehouse_path.exists():
+def build_delivery_sensor(settings: Settings,
+                          default_status: DefaultSensorStatus = DefaultSensorStatus.RUNNING
+                          ) -> SensorDefinition:
+    """The sensor for this home. On by default: a served deployment runs the night
+    unattended (issue 11); ``puhui run`` does not start the daemon, so it is unaffected."""
+
+    @sensor(name=SENSOR_NAME, jobs=[ingest_job, publish_job], default_status=default_status,
+            minimum_interval_seconds=settings.delivery_sensor_interval_s)
+    def delivery_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+        from dagster_project.pipeline import next_step
+
+        instance = context.instance
+        busy = instance.get_runs(RunsFilter(job_name=None, statuses=UNFINISHED), limit=1)
+        if busy:
+            return SkipReason(f"run {busy[0].run_id} ({busy[0].job_name}) is under way; "
+                              "one writer at a time")
+        failed = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.FAILURE],
+                                              tags={"dagster/sensor_name": SENSOR_NAME}),
+                                   limit=100)
+        tried = {r.tags.get("dagster/run_key", "") for r in failed}
+        order = instance.get_dynamic_partitions(BIZ_DATE_PARTITIONS.name)
         try:
-            con = connect_warehouse(s.warehouse_path, 1, "1GB", s.tmp_dir, read_only=True)
+            night = next_step(settings, skip=tried, partitions=order)
         except duckdb.Error:
-            return SkipReason("warehouse busy (a load or dbt build holds it); next tick")
-        try:
-            has_meta = con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
-                "AND table_name = 'delivery'").fetchone()
-            if has_meta and has_meta[0]:
-                loaded = dict(con.execute(
-                    "SELECT biz_date, fingerprint FROM meta.delivery").fetchall())
-        finally:
-            con.close()
-    fingerprints = {d: x.fingerprint() for d, x in deliveries.items()}
-    decisions = plan(fingerprints, loaded)
-    todo = [x for x in decisions if x.action in ("load", "reload")]
-    new_keys = [partition_key(d) for d in deliveries
-                if not context.instance.has_dynamic_partition(BIZ_DATE_PARTITIONS.name,
-                                                              partition_key(d))]
-    if not todo:
-        waiting = "; ".join(f"{x.biz_date}: {x.reason}" for x in decisions if x.action == "wait")
-        return SkipReason(waiting or "every delivery is loaded")
-    first = todo[0]
-    key = partition_key(first.biz_date)
-    return SensorResult(
-        run_requests=[RunRequest(run_key=f"{key}-{fingerprints[first.biz_date]}",
-                                 partition_key=key,
-                                 run_config=ingest_run_config(str(s.landing_dir)))],
-        dynamic_partitions_requests=[BIZ_DATE_PARTITIONS.build_add_request(new_keys)]
-        if new_keys else None,
-    )
+            return SkipReason("warehouse busy (another process holds it); next tick")
+        new_keys = [partition_key(d) for d in night.delivered if partition_key(d) not in order]
+        adds = [BIZ_DATE_PARTITIONS.build_add_request(new_keys)] if new_keys else None
+        step = night.step
+        if step is None:
+            waiting = "; ".join(f"{x.biz_date}: {x.reason}" for x in night.decisions
+                                if x.action == "wait")
+            if adds:
+                return SensorResult(dynamic_partitions_requests=adds)
+            return SkipReason(waiting or "every delivery is loaded and published")
+        # a range only over keys that exist before this tick's additions
+        return SensorResult(
+            run_requests=[RunRequest(run_key=step.run_key, job_name=step.job_name,
+                                     partition_key=None if step.tags else step.partition,
+                                     tags=step.tags)],
+            dynamic_partitions_requests=adds)
+
+    return delivery_sensor
+
+
+__all__ = ["INGEST_JOB_NAME", "PUBLISH_JOB_NAME", "build_delivery_sensor"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,34 +83,30 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(settings: Settings) -> None:
-    """Dagster's UI and Superset on localhost until Ctrl-C, then stop both."""
-    # Ctrl-C and a service manager's SIGTERM both stop both servers. Setting SIGINT
+def serve(settings: Settings, only: str | None = None) -> None:
+    """Dagster's webserver and daemon and Superset on localhost until Ctrl-C, then stop
+    them; ``only="dagster"`` serves the orchestrator alone (a machine with no dashboards)."""
+    from dagster_project import orchestrator
+
+    # Ctrl-C and a service manager's SIGTERM both stop everything. Setting SIGINT
     # explicitly also covers a parent that started us with SIGINT ignored.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, DAGSTER_HOME=str(settings.dagster_home))
-    dagster = subprocess.Popen(
-        [sys.executable, "-m", "dagster", "dev", "--host", "127.0.0.1",
-         "--port", str(settings.dagster_port)],
-        cwd=server.REPO_ROOT, env=env, start_new_session=True)
+    dagster = orchestrator.start(settings)
     try:
+        print(f"Dagster:  {dagster.url}  (delivery sensor on: drop deliveries into "
+              f"{settings.landing_dir})")
+        if only == "dagster":
+            print("Ctrl-C stops it.")
+            while dagster.alive():
+                time.sleep(1)
+            return
         with running(settings) as srv:
             print(f"Superset: {srv.base_url}/superset/dashboard/cockpit/  (user admin)")
-            print(f"Dagster:  http://127.0.0.1:{settings.dagster_port}")
             print("Ctrl-C stops both.")
-            while dagster.poll() is None and srv.process.poll() is None:
+            while dagster.alive() and srv.process.poll() is None:
                 time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
-        if dagster.poll() is None:
-            # SIGINT is what `dagster dev` expects (Ctrl-C); it then stops its webserver,
-            # daemon and code server. Its own group, so only Dagster's processes.
-            os.killpg(dagster.pid, signal.SIGINT)
-            try:
-                dagster.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(dagster.pid, signal.SIGKILL)
-                dagster.wait(timeout=5)
+        dagster.stop()

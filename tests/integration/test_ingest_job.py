@@ -20,14 +20,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
 from dagster_project import contract, pipeline
 from dagster_project.generator import generate
 from dagster_project.generator.api import TINY_START
 from dagster_project.generator.corrupt import CORRUPT_KINDS
 from dagster_project.ingest import meta
-from dagster_project.settings import Settings, get_settings
+from dagster_project.settings import Settings
 
 DAY1, DAY2, DAY3 = TINY_START, TINY_START + timedelta(days=1), TINY_START + timedelta(days=2)
 
@@ -36,25 +35,17 @@ def ymd(d: date) -> str:
     return d.strftime(contract.DATE_FORMAT)
 
 
-@pytest.fixture(autouse=True)
-def _no_downstream(monkeypatch: pytest.MonkeyPatch) -> None:
-    # ingestion alone: dbt and publish have their own tests
-    monkeypatch.setattr(pipeline, "DOWNSTREAM_STEPS", [])
+PII_KEY = "integration-test-key"
 
 
-def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
-    monkeypatch.setenv("PUHUI_HOME", str(home))
-    monkeypatch.setenv("PUHUI_PII_KEY", "integration-test-key")
-    monkeypatch.delenv("PUHUI_LANDING", raising=False)
-    get_settings.cache_clear()
-    return get_settings()
+def use_home(home: Path) -> Settings:
+    return Settings(home=home, pii_key=PII_KEY)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_settings() -> Iterator[None]:
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def ingest_only(s: Settings, **kwargs: object) -> pipeline.RunReport:
+    """``puhui run``'s loads without the build-audit-publish (dbt has its own tests)."""
+    kwargs.setdefault("say", lambda _m: None)
+    return pipeline.run_pending(s, publish=False, **kwargs)  # type: ignore[arg-type]
 
 
 def snapshot(path: Path, skip: tuple[str, ...] = ("meta.load_log", "meta.alert")
@@ -88,17 +79,13 @@ def control_rows(folder: Path, table: str, d: date) -> int:
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory, tiny_landing: Path) -> Iterator[Path]:
     """A home with every tiny date loaded by one ``run_pending``; tests copy it."""
-    mp = pytest.MonkeyPatch()
     home = tmp_path_factory.mktemp("loaded")
     shutil.copytree(tiny_landing, home / "landing")
-    mp.setattr(pipeline, "DOWNSTREAM_STEPS", [])
-    s = use_home(mp, home)
-    report = pipeline.run_pending(s, say=lambda _: None)
+    s = use_home(home)
+    report = ingest_only(s)
     home.joinpath("report.txt").write_text(repr(report))
     assert report.ok, report.failed
     yield home
-    mp.undo()
-    get_settings.cache_clear()
 
 
 def test_every_tiny_date_loads_with_the_rows_its_control_files_state(
@@ -193,9 +180,9 @@ def _rewrite(folder: Path, table: str, d: date, data: bytes) -> None:
 
 
 def test_redelivery_replaces_its_date_and_marks_later_dates_for_rebuild(
-        loaded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        loaded: Path, tmp_path: Path) -> None:
     home = _copy_loaded(loaded, tmp_path)
-    s = use_home(monkeypatch, home)
+    s = use_home(home)
     wh = s.warehouse_path
     con = duckdb.connect(str(wh))
     last = con.execute("SELECT max(biz_date) FROM meta.delivery").fetchone()[0]
@@ -206,7 +193,7 @@ def test_redelivery_replaces_its_date_and_marks_later_dates_for_rebuild(
     # identical re-delivery (the union sends the same folder again): nothing changes
     done = home / "landing" / ymd(DAY2) / contract.done_file_name(ymd(DAY2))
     done.write_bytes(done.read_bytes())
-    report = pipeline.run_pending(s, say=lambda _: None)
+    report = ingest_only(s)
     assert report.ok and report.loaded == [] and DAY2 in report.unchanged
     assert snapshot(wh) == before
 
@@ -216,7 +203,7 @@ def test_redelivery_replaces_its_date_and_marks_later_dates_for_rebuild(
     lines = txn.split(b"\n")[:-1]
     dropped_id = lines[-1].split(b"|")[0].decode()
     _rewrite(folder, "DEP_TXN", DAY2, b"".join(x + b"\n" for x in lines[:-1]))
-    report = pipeline.run_pending(s, say=lambda _: None)
+    report = ingest_only(s)
     assert report.ok and report.loaded == [DAY2]
 
     after = snapshot(wh)
@@ -241,26 +228,26 @@ def test_redelivery_replaces_its_date_and_marks_later_dates_for_rebuild(
 # --- order -------------------------------------------------------------------------------
 
 def test_out_of_order_arrival_waits_for_its_predecessor(
-        day1_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        day1_warehouse: Path, tmp_path: Path) -> None:
     generated = tmp_path / "generated"
     generate(generated, "tiny", TINY_START, 3)
-    s = _home_with(day1_warehouse, tmp_path, monkeypatch)
+    s = _home_with(day1_warehouse, tmp_path)
     landing = tmp_path / "landing"
     for d in (DAY1, DAY3):
         shutil.copytree(generated / ymd(d), landing / ymd(d))
-    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)
+    report = ingest_only(s, landing=landing)
     assert report.ok and report.loaded == [] and report.unchanged == [DAY1]
     assert [w.biz_date for w in report.waiting] == [DAY3]
     assert DAY2.isoformat() in report.waiting[0].reason
     assert query(s.warehouse_path, "SELECT biz_date FROM meta.delivery") == [(DAY1,)]
 
     shutil.copytree(generated / ymd(DAY2), landing / ymd(DAY2))
-    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)
+    report = ingest_only(s, landing=landing)
     assert report.ok and report.loaded == [DAY2, DAY3] and report.waiting == []
 
 
-def _home_with(warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    s = use_home(monkeypatch, tmp_path / "home")
+def _home_with(warehouse: Path, tmp_path: Path) -> Settings:
+    s = use_home(tmp_path / "home")
     s.home.mkdir(parents=True)
     shutil.copy(warehouse, s.warehouse_path)
     return s
@@ -271,17 +258,12 @@ def _home_with(warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 @pytest.fixture(scope="module")
 def day1_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A warehouse with DAY1 loaded from a clean 2-day generation."""
-    mp = pytest.MonkeyPatch()
-    mp.setattr(pipeline, "DOWNSTREAM_STEPS", [])
     root = tmp_path_factory.mktemp("day1")
     generate(root / "landing", "tiny", TINY_START, 2)
-    s = use_home(mp, root / "home")
-    report = pipeline.run_pending(s, landing=root / "landing", through=DAY1,
-                                  say=lambda _: None)
+    s = use_home(root / "home")
+    report = ingest_only(s, landing=root / "landing", through=DAY1)
     assert report.loaded == [DAY1]
     yield s.warehouse_path
-    mp.undo()
-    get_settings.cache_clear()
 
 
 # the rule id each generator corrupt kind must be reported under
@@ -302,27 +284,28 @@ def test_rule_table_covers_every_generator_kind() -> None:
 
 @pytest.mark.parametrize("kind", sorted(RULE))
 def test_corrupt_delivery_is_rejected_and_leaves_the_warehouse_untouched(
-        kind: str, day1_warehouse: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        kind: str, day1_warehouse: Path, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     fault = generate(landing, "tiny", TINY_START, 2, corrupt=kind)[-1].fault
     assert fault is not None
-    s = use_home(monkeypatch, tmp_path / "home")
+    s = use_home(tmp_path / "home")
     s.home.mkdir(parents=True)
     shutil.copy(day1_warehouse, s.warehouse_path)
     before = snapshot(s.warehouse_path)
     log_before = query(s.warehouse_path, "SELECT count(*) FROM meta.load_log")[0][0]
 
-    result = CliRunner().invoke(_cli_app(), ["run", "--landing", str(landing)])
-    assert result.exit_code == 1, result.output
+    said: list[str] = []
+    report = ingest_only(s, landing=landing, say=said.append)
+    assert not report.ok and [d for d, _ in report.failed] == [DAY2]  # `puhui run` exits 1
+    output = "\n".join(said)
 
     # the generator says which file and line it broke; a broken control file is
     # reported against its data file (whose md5 / row count disagrees with it)
     data_file = fault.file[:-4] + ".dat" if fault.file.endswith(".flg") else fault.file
     rule = RULE[kind]
     where = re.escape(data_file + (f" line {fault.line}" if fault.line else ""))
-    assert re.search(where + r"( column \S+)?: " + re.escape(f"[{rule}]"), result.output), (
-        fault, result.output)
+    assert re.search(where + r"( column \S+)?: " + re.escape(f"[{rule}]"), output), (
+        fault, output)
     assert snapshot(s.warehouse_path) == before  # DAY1 untouched, DAY2 absent
     # the rejection is logged per file, and the delivery moved to quarantine with a report
     rejected = query(s.warehouse_path, "SELECT biz_date, file_name, reason FROM "
@@ -338,36 +321,30 @@ def test_corrupt_delivery_is_rejected_and_leaves_the_warehouse_untouched(
     assert f"[{rule}]" in alerts[0][3]
 
 
-def test_folder_without_done_is_ignored(day1_warehouse: Path, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_folder_without_done_is_ignored(day1_warehouse: Path, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     generate(landing, "tiny", TINY_START, 2, corrupt="no-done")
-    s = use_home(monkeypatch, tmp_path / "home")
+    s = use_home(tmp_path / "home")
     s.home.mkdir(parents=True)
     shutil.copy(day1_warehouse, s.warehouse_path)
     before = snapshot(s.warehouse_path, skip=())
-    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)
+    report = ingest_only(s, landing=landing)
     assert report.ok and report.loaded == [] and report.unchanged == [DAY1]
     assert snapshot(s.warehouse_path, skip=()) == before
     assert (landing / ymd(DAY2)).exists()  # still being written: left alone
 
 
-def _cli_app():  # noqa: ANN202 - typer app
-    from dagster_project.cli import app
-
-    return app
-
-
 # --- crash safety ------------------------------------------------------------------------
 
 def test_load_killed_mid_transaction_leaves_no_partial_date_and_rerun_completes(
-        day1_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        day1_warehouse: Path, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     generate(landing, "tiny", TINY_START, 2)
-    s = _home_with(day1_warehouse, tmp_path, monkeypatch)
+    s = _home_with(day1_warehouse, tmp_path)
     before = snapshot(s.warehouse_path, skip=())
 
-    env = {**os.environ, "PUHUI_LOAD_TXN_PAUSE_S": "120"}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")},
+           "PUHUI_HOME": str(s.home), "PUHUI_PII_KEY": PII_KEY, "PUHUI_LOAD_TXN_PAUSE_S": "120"}
     proc = subprocess.Popen([sys.executable, "-m", "dagster_project.cli", "run", "--landing",
                              str(landing)], env=env, stderr=subprocess.PIPE, text=True)
     try:
@@ -385,7 +362,7 @@ def test_load_killed_mid_transaction_leaves_no_partial_date_and_rerun_completes(
     assert proc.returncode == -signal.SIGKILL
 
     assert snapshot(s.warehouse_path, skip=()) == before  # DAY2 absent everywhere
-    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)
+    report = ingest_only(s, landing=landing)
     assert report.ok and report.loaded == [DAY2]
     for t in contract.TABLES:
         assert query(s.warehouse_path, f"SELECT count(*) FROM raw.{t.raw_table} "
@@ -393,52 +370,43 @@ def test_load_killed_mid_transaction_leaves_no_partial_date_and_rerun_completes(
             (control_rows(landing / ymd(DAY2), t.name, DAY2),)]
 
 
-# --- the downstream hook (dbt from from_date, then publish) ------------------------------
+# --- what comes after the loads: build, audit, publish from the earliest flagged date ----
 
-def test_downstream_steps_get_the_earliest_date_needing_rebuild(
-        day1_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_after_the_loads_the_next_step_publishes_from_the_earliest_date_needing_rebuild(
+        day1_warehouse: Path, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     generate(landing, "tiny", TINY_START, 2)
-    s = _home_with(day1_warehouse, tmp_path, monkeypatch)
-    calls: list[date] = []
-
-    def failing_build(settings: Settings, from_date: date) -> None:
-        calls.append(from_date)
-        raise RuntimeError("dbt failed")
-
-    def build(settings: Settings, from_date: date) -> None:
-        calls.append(from_date)
-
-    monkeypatch.setattr(pipeline, "DOWNSTREAM_STEPS", [failing_build])
-    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)
-    # DAY1 was loaded without a build, DAY2 now: rebuild from DAY1; a failed step
-    # leaves the flags set and fails the run
-    assert report.loaded == [DAY2] and calls == [DAY1]
-    assert not report.ok and "dbt failed" in (report.downstream_error or "")
-    assert query(s.warehouse_path, "SELECT count(*) FROM meta.delivery WHERE needs_rebuild"
-                 ) == [(2,)]
-    # issue 7: the operators hear that yesterday's publication is still serving
-    [(kind, title, detail)] = query(s.warehouse_path,
-                                    "SELECT kind, title, detail FROM meta.alert")
-    assert kind == "publish_failed" and "dbt failed" in detail
-    assert title.endswith(f"{DAY1.isoformat()} 至 {DAY2.isoformat()} 数据发布失败"), title
-
-    monkeypatch.setattr(pipeline, "DOWNSTREAM_STEPS", [build])
-    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)  # retried
-    assert report.ok and report.loaded == [] and calls == [DAY1, DAY1]
-    assert query(s.warehouse_path, "SELECT count(*) FROM meta.delivery WHERE needs_rebuild"
-                 ) == [(0,)]
-    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)  # nothing to do
-    assert report.ok and calls == [DAY1, DAY1]
+    s = _home_with(day1_warehouse, tmp_path)
+    s = s.model_copy(update={"landing": landing})
+    night = pipeline.next_step(s)
+    assert night.step is not None and night.step.action == "load"
+    assert night.step.biz_date == DAY2 and night.step.job_name == "ingest"
+    assert ingest_only(s).loaded == [DAY2]
+    # DAY1 was loaded without a build, DAY2 now: one build from DAY1 through DAY2
+    order = [DAY1.isoformat(), DAY2.isoformat()]
+    step = pipeline.next_step(s, partitions=order).step
+    assert step is not None and step.job_name == "build_audit_publish"
+    assert (step.biz_date, step.partition) == (DAY1, DAY2.isoformat())
+    assert step.tags == {"dagster/asset_partition_range_start": DAY1.isoformat(),
+                         "dagster/asset_partition_range_end": DAY2.isoformat()}
+    # keys added out of date order (a back-fill) cannot form a range: the last date alone
+    assert pipeline.next_step(s, partitions=order[::-1]).step.tags == {}  # type: ignore[union-attr]
+    # a step already tried in this state is not proposed again (no retry loop) ...
+    assert pipeline.next_step(s, skip={step.run_key}).step is None
+    # ... and once published nothing is left to do
+    con = duckdb.connect(str(s.warehouse_path))
+    meta.clear_rebuild(con, DAY2)
+    con.close()
+    assert pipeline.next_step(s).step is None
 
 
 # --- a failed blocking expectation stops the date ----------------------------------------
 
 def test_blocking_expectation_failure_rejects_the_date(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path) -> None:
     from dagster_project.ingest.sample import sample_tables, write_delivery
 
-    s = use_home(monkeypatch, tmp_path / "home")
+    s = use_home(tmp_path / "home")
     landing = tmp_path / "landing"
     d1, d2 = date(2025, 1, 1), date(2025, 1, 2)
     write_delivery(landing, d1)
@@ -448,11 +416,10 @@ def test_blocking_expectation_failure_rejects_the_date(
     rows["DEP_ACCT"] += [[f"Z{i:03d}", "C001", "W001", "P101", "20110101", "CNY", "0.00",
                           "20200101", "", "0.35", "1", ""] for i in range(6)]
     write_delivery(landing, d2, rows)
-    assert pipeline.run_pending(s, landing=landing, through=d1,
-                                say=lambda _: None).loaded == [d1]
+    assert ingest_only(s, landing=landing, through=d1).loaded == [d1]
     before = snapshot(s.warehouse_path)
 
-    report = pipeline.run_pending(s, landing=landing, say=lambda _: None)
+    report = ingest_only(s, landing=landing)
     assert report.loaded == [] and [d for d, _ in report.failed] == [d2]
     reason = report.failed[0][1]
     assert "[expectations]" in reason and "raw_dep_acct" in reason and "9 rows" in reason

@@ -473,23 +473,20 @@ def test_raise_in_warehouse_still_sends_when_the_warehouse_is_busy(tmp_path: Pat
     assert a.delivered_to == "webhook(wecom): ok" and len(webhook.requests) == 1
 
 
-def test_late_delivery_sensor_raises_through_check_late(tmp_path: Path, monkeypatch) -> None:
+def test_late_delivery_sensor_raises_through_check_late(tmp_path: Path) -> None:
+    from datetime import time as clock
+
     from dagster import build_sensor_context
 
-    from dagster_project.alerts.sensor import late_delivery_sensor
-    from dagster_project.settings import get_settings
+    from dagster_project.alerts.sensor import build_late_delivery_sensor
+    from dagster_project.settings import Settings
 
-    monkeypatch.setenv("PUHUI_HOME", str(tmp_path))
-    monkeypatch.setenv("PUHUI_CONFIG", str(tmp_path / "none.toml"))
-    monkeypatch.setenv("PUHUI_LATE_DELIVERY_DEADLINE", "00:00")  # always past the deadline
-    for var in ("PUHUI_ALERT_WEBHOOK_URL", "PUHUI_ALERT_SMTP_HOST", "PUHUI_LANDING"):
-        monkeypatch.delenv(var, raising=False)  # never a developer's real robot
-    get_settings.cache_clear()
-    try:
-        first = late_delivery_sensor(build_sensor_context())
-        again = late_delivery_sensor(build_sensor_context())
-    finally:
-        get_settings.cache_clear()
+    settings = Settings(home=tmp_path, landing=tmp_path / "landing",
+                        late_delivery_deadline=clock(0, 0),  # always past the deadline
+                        alert_webhook_url=None, alert_smtp_host=None)  # never a real robot
+    late_delivery_sensor = build_late_delivery_sensor(settings)
+    first = late_delivery_sensor(build_sensor_context())
+    again = late_delivery_sensor(build_sensor_context())
     assert first.skip_message == "raised 1 late-delivery alert(s)"
     assert again.skip_message == "no delivery overdue"
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as c:

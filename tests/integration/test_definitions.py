@@ -1,0 +1,160 @@
+"""The Dagster code location: the asset graph snapshot and the delivery sensor's plan
+(real definitions, real instance, real warehouse state)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    Definitions,
+    SensorResult,
+    SkipReason,
+    build_sensor_context,
+)
+
+from dagster_project import contract
+from dagster_project.definitions import build_defs
+from dagster_project.generator.api import TINY_START
+from dagster_project.settings import Settings
+
+DAY1, DAY2, DAY3 = (TINY_START + timedelta(days=i) for i in range(3))
+SNAPSHOT = Path(__file__).with_name("asset_graph.snapshot.json")
+
+
+def graph_snapshot(defs: Definitions) -> dict[str, Any]:
+    """Asset keys with their group and upstream keys, checks (and whether they block),
+    jobs and sensors: what a lost edge or check would change."""
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(k.to_user_string() for k in node.parent_keys),
+            "partitioned": node.partitions_def is not None,
+        }
+    checks = {}
+    for ck in sorted(graph.asset_check_keys, key=lambda c: c.to_user_string()):
+        spec = graph.get_check_spec(ck)
+        checks[ck.to_user_string()] = {"blocking": spec.blocking}
+    return {
+        "assets": assets,
+        "checks": checks,
+        "jobs": sorted(j.name for j in defs.resolve_all_job_defs()
+                       if not j.name.startswith("__")),
+        "sensors": sorted(s.name for s in defs.resolve_all_sensor_defs()),
+    }
+
+
+@pytest.fixture(scope="module")
+def defs(tmp_path_factory: pytest.TempPathFactory) -> Definitions:
+    return build_defs(Settings(home=tmp_path_factory.mktemp("defs_home")))
+
+
+def test_asset_graph_matches_the_snapshot(defs: Definitions) -> None:
+    """A lost edge, asset or check fails here; after an intended change, regenerate with
+    ``uv run python -m tests.integration.test_definitions`` and review the diff."""
+    assert graph_snapshot(defs) == json.loads(SNAPSHOT.read_text())
+
+
+def _upstream(defs: Definitions, key: AssetKey) -> set[AssetKey]:
+    graph = defs.resolve_asset_graph()
+    seen: set[AssetKey] = set()
+    todo = [key]
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def test_the_graph_reads_from_delivery_to_dashboard(defs: Definitions) -> None:
+    """Issue 11: delivery → raw → staging → marts → indicator store → serving → dashboards."""
+    graph = defs.resolve_asset_graph()
+    cockpit = AssetKey(["superset", "cockpit"])
+    assert graph.get(cockpit).parent_keys == {AssetKey(["serving", "serving_duckdb"])}
+    up = _upstream(defs, cockpit)
+    groups = {graph.get(k).group_name for k in up}
+    assert {"landing", "raw", "staging", "intermediate", "marts", "indicator_store",
+            "serving"} <= groups
+    assert AssetKey(["landing", "t1_delivery"]) in up
+    assert {AssetKey(["raw", t.raw_table]) for t in contract.TABLES} <= up
+    # every raw table is read by a staging model (no orphan source)
+    for t in contract.TABLES:
+        children = graph.get(AssetKey(["raw", t.raw_table])).child_keys
+        assert any(c.path[0] == "staging" for c in children), t.name
+
+
+def test_audit_checks_block_the_publish(defs: Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    audit = {ck.name for ck in graph.asset_check_keys
+             if ck.asset_key == AssetKey(["marts", "indicator_value"])}
+    assert {"value_bounds", "completeness", "dep_bal_day_move", "gl_reconciliation",
+            "great_expectations"} <= audit
+    for ck in graph.asset_check_keys:
+        if ck.asset_key.path[0] == "raw" or ck.name in audit:
+            assert graph.get_check_spec(ck).blocking, ck
+    # dbt tests are asset checks too (dagster-dbt maps them)
+    assert any(ck.name.startswith(("not_null_", "unique_")) for ck in graph.asset_check_keys)
+    job = defs.resolve_job_def("build_audit_publish")
+    in_job = job.asset_layer.asset_graph
+    assert AssetKey(["serving", "serving_duckdb"]) in in_job.get_all_asset_keys()
+    assert not any(k.path[0] == "raw" for k in in_job.executable_asset_keys)
+
+
+def test_delivery_sensor_is_on_by_default(defs: Definitions) -> None:
+    from dagster import DefaultSensorStatus
+
+    assert defs.resolve_sensor_def("delivery_sensor").default_status == (
+        DefaultSensorStatus.RUNNING)
+    assert defs.resolve_sensor_def("late_delivery_sensor") is not None
+
+
+def _landing(tiny_landing: Path, home: Path, days: list) -> None:
+    for d in days:
+        name = d.strftime(contract.DATE_FORMAT)
+        shutil.copytree(tiny_landing / name, home / "landing" / name)
+
+
+def test_sensor_requests_the_first_loadable_date_and_adds_partitions(
+        defs: Definitions, tiny_landing: Path, tmp_path: Path) -> None:
+    from dagster_project.sensors.delivery_sensor import build_delivery_sensor
+
+    _landing(tiny_landing, tmp_path, [DAY1, DAY3])
+    # DAY2 is being written: no DONE yet
+    (tmp_path / "landing" / DAY2.strftime("%Y%m%d")).mkdir()
+    sensor = build_delivery_sensor(Settings(home=tmp_path))
+    with DagsterInstance.ephemeral() as instance:
+        result = sensor(build_sensor_context(instance=instance, definitions=defs))
+    assert isinstance(result, SensorResult)
+    (req,) = result.run_requests
+    assert req.job_name == "ingest" and req.partition_key == DAY1.isoformat()
+    assert req.run_key.startswith(DAY1.isoformat() + "-")
+    (add,) = result.dynamic_partitions_requests
+    assert sorted(add.partition_keys) == [DAY1.isoformat(), DAY3.isoformat()]
+
+
+def test_sensor_skips_when_nothing_is_complete(defs: Definitions, tmp_path: Path) -> None:
+    from dagster_project.sensors.delivery_sensor import build_delivery_sensor
+
+    (tmp_path / "landing" / "20251228").mkdir(parents=True)
+    sensor = build_delivery_sensor(Settings(home=tmp_path))
+    with DagsterInstance.ephemeral() as instance:
+        result = sensor(build_sensor_context(instance=instance, definitions=defs))
+    assert isinstance(result, SkipReason)
+
+
+if __name__ == "__main__":  # regenerate the snapshot (review the diff before committing)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as home:
+        SNAPSHOT.write_text(json.dumps(graph_snapshot(build_defs(Settings(home=Path(home)))),
+                                       indent=1, ensure_ascii=False, sort_keys=True) + "\n")
