@@ -4,27 +4,37 @@
 2025-12-28 (across a year end), generated once per session. Outside pytest call
 ``dagster_project.generator.generate_tiny(path)`` for the same.
 
-``tiny_home``: ``puhui run --landing <tiny>`` into a fresh PUHUI_HOME (ingest, dbt build,
-audit, publish), once per session. ``superset_stack``: one real Superset server on it, on a
-free port, with the bundle imported and RLS synced through the REST API; stopped at the
-end. Tests skip (with the reason) only when ``puhui setup`` has not been run.
+``tiny_home``: ``puhui run --landing <tiny>`` into a fresh PUHUI_HOME (ingest, dbt
+build, audit, publish) in two nights, through TINY_FIRST_NIGHT and then the rest, once
+per session. Read-only: a test that changes a home copies it first (``copy_home``).
+The integration, spec and Superset tests read it instead of each running their own
+pipeline.
+
+``superset_stack``: one real Superset server on it, on a free port, with the bundle
+imported and RLS synced through the REST API; stopped at the end. Tests skip (with the
+reason) only when ``puhui setup`` has not been run.
 """
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from dagster_project.generator import generate_tiny
+from dagster_project.generator.api import TINY_START
 from dagster_project.settings import Settings
 from dagster_project.superset import server, service
 from dagster_project.superset.client import SupersetClient
 from dagster_project.superset.install import browser_present
 from tests.reference.compare import pipeline_missing, run_puhui
+
+TINY_FIRST_NIGHT = TINY_START + timedelta(days=3)  # 2025-12-31: 4 nights, then 4 more
 
 
 @pytest.fixture(scope="session")
@@ -61,10 +71,20 @@ def tiny_home(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     reason = pipeline_missing()
     if reason:
         pytest.skip(f"real pipeline not available: {reason}")
-    home = tmp_path_factory.mktemp("puhui_home_superset")
+    home = tmp_path_factory.mktemp("tiny_home")
+    # two nights, so the shared home is also the incremental build (test_dbt_store
+    # compares it with a full refresh)
+    run_puhui(["run", "--landing", str(tiny_landing), "--through", str(TINY_FIRST_NIGHT)], home)
     run_puhui(["run", "--landing", str(tiny_landing)], home)
     assert (home / "serving.duckdb").exists()
     return home
+
+
+def copy_home(home: Path, target: Path) -> Path:
+    """A private copy of a published home (warehouse, serving copy, manifest, Dagster
+    instance) for a test that changes it."""
+    shutil.copytree(home, target, ignore=shutil.ignore_patterns("tmp", "*.wal"))
+    return target
 
 
 @pytest.fixture(scope="session")

@@ -143,5 +143,4 @@ def _alert_rejected(settings: Settings, biz_date: Any, reason: str, where: Any) 
 # audit and publish follow in their own job (assets/publish.py) once no date is left
 # to load, so a night of several dates builds once.
 ingest_job = define_asset_job(INGEST_JOB_NAME, selection=AssetSelection.assets(raw_tables),
-                              partitions_def=BIZ_DATE_PARTITIONS,
                               description="Validate and load one business date's delivery.")

@@ -89,6 +89,6 @@ def publish_job_selection() -> Any:
 
 
 publish_job = define_asset_job(
-    PUBLISH_JOB_NAME, selection=publish_job_selection(), partitions_def=BIZ_DATE_PARTITIONS,
+    PUBLISH_JOB_NAME, selection=publish_job_selection(),
     description="dbt build from the earliest date needing it, audit, then publish "
                 "serving.duckdb; a failed blocking check stops the publish.")

@@ -74,7 +74,7 @@ def check_results(checks: tuple[CheckResult, ...]) -> Iterator[AssetCheckResult]
                          else f"{len(results)} passed"),
             metadata={
                 "checks": len(results),
-                "failures": MetadataValue.md("\n".join(
+                "failures": MetadataValue.text("\n".join(
                     f"- {c.biz_date or 'all dates'} `{c.check_name}` "
                     f"({'blocking' if c.blocking else 'warning'}): {c.detail}"
                     for c in failed) or "none"),

@@ -10,6 +10,7 @@ several homes (the tests, ``puhui run`` after ``puhui demo``) parses once and co
 from __future__ import annotations
 
 import shutil
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,6 +59,9 @@ def prepare_manifest(settings: Settings) -> Path:
 
 
 def dbt_cli_resource(settings: Settings) -> DbtCliResource:
-    """The CLI resource the dbt assets run with (profiles.yml reads the env the asset sets)."""
+    """The CLI resource the dbt assets run with (profiles.yml reads the env the asset sets).
+
+    dbt is this environment's (the webserver and daemon run without the venv on PATH)."""
     return DbtCliResource(project_dir=dbt_project(settings.dbt_target_dir),
-                          profiles_dir=str(DBT_PROJECT_DIR))
+                          profiles_dir=str(DBT_PROJECT_DIR),
+                          dbt_executable=str(Path(sys.executable).parent / "dbt"))

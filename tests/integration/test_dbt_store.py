@@ -1,6 +1,7 @@
 """The published indicator store on the `tiny` province, through the real path:
-generated deliveries → ``run_pending`` (ingestion) → ``build`` (dbt build with
-its data and unit tests) → ``publish``.
+generated deliveries → ``puhui run`` (the Dagster jobs: ingestion, the dbt assets with
+their data and unit tests, audit, publish; the session's ``tiny_home``) compared with
+``puhui build --full-refresh`` and ``publish`` of the same raw layer.
 
 Checks the store's completeness (indicators.md "The published indicator store"),
 a few figures re-derived from the raw layer with independent SQL, and that
@@ -13,19 +14,16 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_project import pipeline
 from dagster_project.dbt_build import build
 from dagster_project.indicators import codes_for_grain
 from dagster_project.publish import SERVING_TABLES, publish
 from dagster_project.settings import Settings
 
-FIRST_NIGHTS_THROUGH = date(2025, 12, 31)  # tiny starts 2025-12-28: 4 nights, then 4 more
 COMPARED = ("indicator_value", "mgr_indicator_value", "org_indicator_wide", "mgr_indicator_wide",
             "fct_org_indicators_daily", "fct_mgr_indicators_daily", "fct_loan_five_class_daily",
             "fct_loan_class_migration", "fct_policy_lapse_reasons", "fct_visit_points",
@@ -36,24 +34,15 @@ COMPARED = ("indicator_value", "mgr_indicator_value", "org_indicator_wide", "mgr
 
 @dataclass
 class Built:
-    incremental: Settings  # built night by night
+    incremental: Settings  # the shared tiny home: built night by night (read only)
     full: Settings  # the same raw layer, built with --full-refresh
 
 
-def _ingest(settings: Settings, landing: Path, through: date | None) -> None:
-    # `puhui run`'s loads alone: this test drives dbt itself
-    report = pipeline.run_pending(settings, landing=landing, through=through,
-                                  say=lambda _m: None, publish=False)
-    assert report.ok and report.loaded, report
-
-
 @pytest.fixture(scope="module")
-def built(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    inc = Settings(home=tmp_path_factory.mktemp("inc_home"))
-    _ingest(inc, tiny_landing, FIRST_NIGHTS_THROUGH)
-    build(inc)
-    _ingest(inc, tiny_landing, None)
-    build(inc)  # a normal night: only the dates not built yet
+def built(tiny_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    # tiny_home was built by `puhui run` in two nights (through 2025-12-31, then the
+    # rest): the Dagster dbt assets, incrementally
+    inc = Settings(home=tiny_home)
     full = Settings(home=tmp_path_factory.mktemp("full_home"))
     full.home.mkdir(parents=True, exist_ok=True)
     shutil.copy(inc.warehouse_path, full.warehouse_path)

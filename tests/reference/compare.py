@@ -57,23 +57,16 @@ def run_puhui(args: list[str], home: Path, timeout: int = 900) -> None:
 
 
 def published_store(landing: Path, home: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``puhui run --landing landing`` into a fresh PUHUI_HOME, then read the two store
-    tables from the published ``serving.duckdb`` (read-only, as Superset does)."""
+    """``puhui run --landing landing`` into a fresh PUHUI_HOME, then its published store."""
+    run_puhui(["run", "--landing", str(landing)], home)
+    return serving_store(home)
+
+
+def serving_store(home: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The two store tables of the home's published ``serving.duckdb`` (read-only, as
+    Superset reads it)."""
     import duckdb
 
-    run_puhui(["run", "--landing", str(landing)], home)
-    if not (home / "serving.duckdb").exists():
-        # Until `puhui run` chains dbt build + publish itself, run those two steps (the
-        # same functions, in a fresh process so the settings see this PUHUI_HOME).
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
-        done = subprocess.run(
-            [sys.executable, "-c", "from dagster_project.settings import get_settings as g;"
-             "from dagster_project.dbt_build import build; from dagster_project.publish "
-             "import publish; build(g(), full_refresh=True); publish(g())"],
-            cwd=REPO, env={**env, "PUHUI_HOME": str(home)}, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise AssertionError(f"dbt build + publish failed:\n{done.stdout[-3000:]}\n"
-                                 f"{done.stderr[-3000:]}")
     with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as con:
         org = con.sql("select biz_date, org_no, indicator_code, value::double as value "
                       "from indicator_value").pl()

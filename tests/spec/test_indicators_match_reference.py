@@ -1,10 +1,11 @@
 """The whole published store equals the reference implementation on generated data.
 
-A ``tiny`` province is generated for 3 days from 2025-12-31, so the run crosses a
-month end and a year end: 2025-12-31 has no loaded period start (changes NULL),
-2026-01-01 and 02 have it loaded as both year and month start, and the daily
-averages restart on 1 January (indicators.md, General rules). Three days keep the
-pipeline run near a minute; the hand delivery covers the same shape by hand.
+The session's ``tiny`` province (8 days from 2025-12-28, ``tiny_landing``) as
+``puhui run`` published it (``tiny_home``): the run crosses a month end and a year
+end, so 2025-12-28 has no loaded period start (changes NULL), 2026-01-01 on have
+2025-12-31 loaded as year and month start, and the daily averages restart on
+1 January (indicators.md, General rules). The hand delivery covers the same shape
+by hand.
 """
 
 from __future__ import annotations
@@ -14,41 +15,22 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.reference.compare import (
-    describe,
-    diff_stores,
-    generator_missing,
-    pipeline_missing,
-    published_store,
-    run_puhui,
-)
+from dagster_project.generator.api import TINY_DAYS
+from tests.reference.compare import describe, diff_stores, serving_store
 from tests.reference.indicators import MGR_CODES, ORG_CODES, compute_landing
 
-START, DAYS = "2025-12-31", 3
+DAYS = TINY_DAYS
 
 
 @pytest.fixture(scope="module")
-def generated_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    reason = generator_missing() or pipeline_missing()
-    if reason:
-        pytest.skip(f"generate → run → serving.duckdb not available: {reason}")
-    root = tmp_path_factory.mktemp("generated")
-    landing = root / "landing"
-    run_puhui(["generate", "--out", str(landing), "--scale", "tiny", "--start", START,
-               "--days", str(DAYS)], root / "gen_home")
-    return landing
-
-
-@pytest.fixture(scope="module")
-def stores(generated_landing: Path, tmp_path_factory: pytest.TempPathFactory,
+def stores(tiny_landing: Path, tiny_home: Path,
            ) -> tuple[tuple[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]:
-    published = published_store(generated_landing, tmp_path_factory.mktemp("puhui_home"))
-    return published, compute_landing(generated_landing)
+    return serving_store(tiny_home), compute_landing(tiny_landing)
 
 
 @pytest.mark.slow
 def test_reference_covers_every_date_org_and_code(stores) -> None:
-    # guards the comparison itself: 8 dates, every org-grain and manager-grain code
+    # guards the comparison itself: every date, every org-grain and manager-grain code
     _, (org, mgr) = stores
     assert org["biz_date"].n_unique() == DAYS
     assert set(org["indicator_code"]) == set(ORG_CODES)

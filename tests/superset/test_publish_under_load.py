@@ -73,7 +73,7 @@ def test_charts_answer_old_or_new_publication_while_puhui_run_publishes(
         assert proc.stdout is not None
         for line in proc.stdout:
             output.append(line)
-            if "downstream: dbt_build_step" in line:
+            if "build, audit, publish from" in line:
                 downstream.set()
         downstream.set()
 
