@@ -127,8 +127,3 @@ def publish(settings: Settings) -> PublishResult:
             raise
         raise PublishError(f"publish failed, {target} unchanged: {exc}") from exc
     return PublishResult(path=target, tables=rows, seconds=time.perf_counter() - began)
-
-
-def publish_step(settings: Settings, from_date: object = None) -> None:
-    """``pipeline.DOWNSTREAM_STEPS`` adapter (publish rewrites every date; from_date unused)."""
-    publish(settings)

@@ -9,8 +9,8 @@ The pipeline calls, for example::
     alerts.raise_in_warehouse(settings, alerts.publish_failed(dates, str(exc), now))
     alerts.check_late(settings, settings.landing_dir, now)   # from a sensor/schedule
 
-and ``dagster_project.audit.step.audit_step`` does the audit and its alerts as one
-pipeline step.
+and ``dagster_project.audit.step.run_audit`` does the audit and its alerts as one
+step (the blocking asset checks of checks/audit.py call it).
 """
 
 from dagster_project.alerts.channels import deliver, markdown, webhook_body

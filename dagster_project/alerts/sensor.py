@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dagster import (
     DefaultSensorStatus,
+    RunsFilter,
     SensorDefinition,
     SensorEvaluationContext,
     SkipReason,
@@ -24,6 +25,11 @@ def build_late_delivery_sensor(settings: Settings) -> SensorDefinition:
     @sensor(name="late_delivery_sensor", minimum_interval_seconds=300,
             default_status=DefaultSensorStatus.RUNNING)
     def late_delivery_sensor(context: SensorEvaluationContext) -> SkipReason:
+        # the check may write the warehouse: not while a load, build or publish has it
+        from dagster_project.sensors.delivery_sensor import UNFINISHED
+
+        if context.instance.get_runs(RunsFilter(statuses=UNFINISHED), limit=1):
+            return SkipReason("a run holds the warehouse; next tick")
         raised = check_late(settings, settings.landing_dir, beijing_now())
         for a in raised:
             context.log.warning(f"{a.kind} {a.biz_date}: {a.title} ({a.delivered_to})")
