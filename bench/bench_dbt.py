@@ -60,10 +60,10 @@ def _run_step(kind: str, arg: str | None) -> None:
         _direct_load(settings.home, Path(landing), through or None)
     elif kind == "ingest":
         landing, _, through = (arg or "").partition("@")
-        pipeline.DOWNSTREAM_STEPS.clear()  # measure dbt on its own
         report = pipeline.run_pending(settings, landing=Path(landing),
                                       through=date.fromisoformat(through) if through else None,
-                                      say=lambda _m: None)
+                                      say=lambda _m: None,
+                                      publish=False)  # measure dbt on its own
         if not report.ok:
             raise SystemExit(f"ingestion failed: {report.failed}")
     elif kind == "full":

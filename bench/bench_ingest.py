@@ -83,11 +83,13 @@ def phase_ingest(folder: Path, work: Path, checks: bool) -> dict:
     from dagster_project.ingest.delivery import Delivery
     from dagster_project.ingest.service import IngestOptions, ingest_delivery
     from dagster_project.resources.duckdb import connect_warehouse
+    from dagster_project.settings import Settings
 
-    db = work / "warehouse.duckdb"
+    settings = Settings(home=work, threads=2, memory_limit="12GB")
+    db = settings.warehouse_path
     db.unlink(missing_ok=True)
     d = date(int(folder.name[:4]), int(folder.name[4:6]), int(folder.name[6:]))
-    con = connect_warehouse(db, 2, "12GB", work / "tmp")
+    con = connect_warehouse(settings)
     opts = IngestOptions(quarantine_dir=work / "quarantine", tmp_dir=work / "tmp",
                          pii_key=b"bench")
     t0, c0 = time.perf_counter(), _cpu()
