@@ -74,8 +74,11 @@ def tiny_home(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     home = tmp_path_factory.mktemp("tiny_home")
     # two nights, so the shared home is also the incremental build (test_dbt_store
     # compares it with a full refresh)
-    run_puhui(["run", "--landing", str(tiny_landing), "--through", str(TINY_FIRST_NIGHT)], home)
-    run_puhui(["run", "--landing", str(tiny_landing)], home)
+    said = run_puhui(["run", "--landing", str(tiny_landing), "--through",
+                      str(TINY_FIRST_NIGHT)], home)
+    said += run_puhui(["run", "--landing", str(tiny_landing)], home)
+    (home / "logs").mkdir(exist_ok=True)
+    (home / "logs" / "puhui-run.txt").write_text(said)  # what the operator saw
     assert (home / "serving.duckdb").exists()
     return home
 

@@ -44,8 +44,9 @@ def puhui_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "dagster_project.cli"]
 
 
-def run_puhui(args: list[str], home: Path, timeout: int = 900) -> None:
-    """Run ``puhui <args>`` with PUHUI_HOME=home; fail with its output if it fails."""
+def run_puhui(args: list[str], home: Path, timeout: int = 900) -> str:
+    """Run ``puhui <args>`` with PUHUI_HOME=home; fail with its output if it fails,
+    else return its standard output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
     env["PUHUI_HOME"] = str(home)
     done = subprocess.run([*puhui_command(), *args], cwd=REPO, env=env, capture_output=True,
@@ -54,6 +55,7 @@ def run_puhui(args: list[str], home: Path, timeout: int = 900) -> None:
         raise AssertionError(
             f"puhui {' '.join(args)} exited {done.returncode}\n--- stdout\n"
             f"{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-4000:]}")
+    return done.stdout
 
 
 def published_store(landing: Path, home: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
