@@ -73,7 +73,7 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def _kill_when(args: list[str], env: dict[str, str], marker: str, delay: float = 0.0,
-               timeout: float = 180) -> list[str]:
+               timeout: float = 600) -> list[str]:
     """Start `puhui <args>`, SIGKILL its whole process group ``delay`` s after a line
     containing ``marker`` appears on its stdout/stderr; return the lines seen."""
     proc = subprocess.Popen([*puhui_command(), *args], cwd=REPO, env=env, text=True,
