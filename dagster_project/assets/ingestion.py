@@ -26,6 +26,7 @@ from dagster import (
     MetadataValue,
     ResourceParam,
     define_asset_job,
+    in_process_executor,
     multi_asset,
 )
 
@@ -143,4 +144,5 @@ def _alert_rejected(settings: Settings, biz_date: Any, reason: str, where: Any) 
 # audit and publish follow in their own job (assets/publish.py) once no date is left
 # to load, so a night of several dates builds once.
 ingest_job = define_asset_job(INGEST_JOB_NAME, selection=AssetSelection.assets(raw_tables),
+                              executor_def=in_process_executor,
                               description="Validate and load one business date's delivery.")

@@ -21,6 +21,7 @@ from dagster import (
     MetadataValue,
     ResourceParam,
     define_asset_job,
+    in_process_executor,
     multi_asset,
 )
 
@@ -90,5 +91,8 @@ def publish_job_selection() -> Any:
 
 publish_job = define_asset_job(
     PUBLISH_JOB_NAME, selection=publish_job_selection(),
+    # the steps run one after the other anyway (one writer); a process per step would
+    # only load the code location again for each of them
+    executor_def=in_process_executor,
     description="dbt build from the earliest date needing it, audit, then publish "
                 "serving.duckdb; a failed blocking check stops the publish.")

@@ -108,16 +108,16 @@ def test_dropped_deliveries_are_published_and_a_corrupt_one_is_quarantined(
 
     _drop(source, landing, D1)
     assert _poll("2025-12-28 published", lambda: _published_through(home) == D1,
-                 900, orch)
+                 1800, orch)
     _drop(source, landing, D2)
     assert _poll("2025-12-29 published", lambda: _published_through(home) == D2,
-                 900, orch)
+                 1800, orch)
     served_before = hashlib.sha256((home / "serving.duckdb").read_bytes()).hexdigest()
 
     _drop(broken, landing, D3)
     _drop(source, landing, D4)
     quarantined = _poll("2025-12-30 quarantined",
-                        lambda: list(settings.quarantine_dir.glob("20251230-*")), 600, orch)
+                        lambda: list(settings.quarantine_dir.glob("20251230-*")), 1200, orch)
     assert "[gl-reconciliation]" in (quarantined[0] / "REJECTED.txt").read_text("utf-8")
     alerts = _poll("the rejection alert recorded", lambda: _warehouse(
         home, "select kind, biz_date from meta.alert where kind = 'rejected_delivery'"),
