@@ -476,7 +476,7 @@ def test_raise_in_warehouse_still_sends_when_the_warehouse_is_busy(tmp_path: Pat
 def test_late_delivery_sensor_raises_through_check_late(tmp_path: Path) -> None:
     from datetime import time as clock
 
-    from dagster import build_sensor_context
+    from dagster import DagsterInstance, build_sensor_context
 
     from dagster_project.alerts.sensor import build_late_delivery_sensor
     from dagster_project.settings import Settings
@@ -485,8 +485,9 @@ def test_late_delivery_sensor_raises_through_check_late(tmp_path: Path) -> None:
                         late_delivery_deadline=clock(0, 0),  # always past the deadline
                         alert_webhook_url=None, alert_smtp_host=None)  # never a real robot
     late_delivery_sensor = build_late_delivery_sensor(settings)
-    first = late_delivery_sensor(build_sensor_context())
-    again = late_delivery_sensor(build_sensor_context())
+    with DagsterInstance.ephemeral() as instance:  # no run holds the warehouse
+        first = late_delivery_sensor(build_sensor_context(instance=instance))
+        again = late_delivery_sensor(build_sensor_context(instance=instance))
     assert first.skip_message == "raised 1 late-delivery alert(s)"
     assert again.skip_message == "no delivery overdue"
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as c:
