@@ -49,8 +49,10 @@ class Orchestrator:
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    return {**os.environ, "DAGSTER_HOME": str(settings.dagster_home),
-            "PUHUI_HOME": str(settings.home)}
+    # Launching a run asks the code server over gRPC; its default 60 s ran out on a
+    # loaded 2-core machine and the run failed before it started.
+    return {"DAGSTER_GRPC_TIMEOUT_SECONDS": "300", **os.environ,
+            "DAGSTER_HOME": str(settings.dagster_home), "PUHUI_HOME": str(settings.home)}
 
 
 def start(settings: Settings, port: int | None = None, log_dir: Path | None = None,

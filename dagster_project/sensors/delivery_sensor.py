@@ -43,6 +43,22 @@ UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunS
               DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
 
+def failed_steps(failed: list[tuple[str, bool]]) -> tuple[set[str], dict[str, int]]:
+    """From the sensor's failed runs (run key, whether the run started): the steps that
+    ran and failed (not asked for again in the same state) and, per step, how many runs
+    failed before starting (a launch that timed out on a busy machine): those are asked
+    for again under a new run key, since Dagster launches a run key once."""
+    tried: set[str] = set()
+    relaunches: dict[str, int] = {}
+    for key, started in failed:
+        base = key.split("/relaunch", 1)[0]
+        if started:
+            tried.add(base)
+        else:
+            relaunches[base] = relaunches.get(base, 0) + 1
+    return tried, relaunches
+
+
 def build_delivery_sensor(settings: Settings,
                           default_status: DefaultSensorStatus = DefaultSensorStatus.RUNNING
                           ) -> SensorDefinition:
@@ -60,10 +76,12 @@ def build_delivery_sensor(settings: Settings,
         if busy:
             return SkipReason(f"run {busy[0].run_id} ({busy[0].job_name}) is under way; "
                               "one writer at a time")
-        failed = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.FAILURE],
-                                              tags={"dagster/sensor_name": SENSOR_NAME}),
-                                   limit=100)
-        tried = {r.tags.get("dagster/run_key", "") for r in failed}
+        failed = instance.get_run_records(RunsFilter(statuses=[DagsterRunStatus.FAILURE],
+                                                     tags={"dagster/sensor_name": SENSOR_NAME}),
+                                          limit=100)
+        tried, relaunches = failed_steps(
+            [(r.dagster_run.tags.get("dagster/run_key", ""), r.start_time is not None)
+             for r in failed])
         order = instance.get_dynamic_partitions(BIZ_DATE_PARTITIONS.name)
         try:
             night = next_step(settings, skip=tried, partitions=order)
@@ -79,8 +97,10 @@ def build_delivery_sensor(settings: Settings,
                 return SensorResult(dynamic_partitions_requests=adds)
             return SkipReason(waiting or "every delivery is loaded and published")
         # a range only over keys that exist before this tick's additions
+        n = relaunches.get(step.run_key, 0)
         return SensorResult(
-            run_requests=[RunRequest(run_key=step.run_key, job_name=step.job_name,
+            run_requests=[RunRequest(run_key=step.run_key + (f"/relaunch{n}" if n else ""),
+                                     job_name=step.job_name,
                                      partition_key=None if step.tags else step.partition,
                                      tags=step.tags)],
             dynamic_partitions_requests=adds)

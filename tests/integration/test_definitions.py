@@ -160,3 +160,17 @@ if __name__ == "__main__":  # regenerate the snapshot (review the diff before co
     with tempfile.TemporaryDirectory() as home:
         SNAPSHOT.write_text(json.dumps(graph_snapshot(build_defs(Settings(home=Path(home)))),
                                        indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def test_a_run_that_never_started_is_launched_again_one_that_failed_is_not() -> None:
+    """A launch that timed out (no start) is retried under a new run key; a load that ran
+    and failed (a rejected delivery) is not asked for again until the state changes."""
+    from dagster_project.sensors.delivery_sensor import failed_steps
+
+    tried, relaunches = failed_steps([
+        ("2025-12-29-abc", False),  # launch timed out
+        ("2025-12-29-abc/relaunch1", False),  # and again
+        ("2025-12-30-def", True),  # ran and was rejected
+    ])
+    assert tried == {"2025-12-30-def"}
+    assert relaunches == {"2025-12-29-abc": 2}
