@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
+from dagster_project.briefing import brief_after_night
 from dagster_project.ingest import meta
 from dagster_project.ingest.delivery import find_deliveries
 from dagster_project.ingest.load import ensure_raw
@@ -146,6 +147,8 @@ def run_pending(settings: Settings, landing: Path | None = None, through: date |
     for w in report.waiting:
         say(f"{w.biz_date}: {w.reason}")
     report.downstream_error = run_downstream(settings, say)
+    # issue 16: the morning briefing, or the "数据未更新" notice, for tonight's date
+    brief_after_night(settings, [*report.loaded, *(d for d, _ in report.failed)], say)
     return report
 
 
