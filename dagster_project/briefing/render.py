@@ -129,13 +129,13 @@ def markdown(b: Briefing, link: str) -> str:
         out += [mover_line(i, m) for i, m in enumerate(b.top, 1)]
         out += ["", f"**{b.child_level_zh}存款下降前{len(b.bottom)}（较上日）**"]
         out += [mover_line(i, m) for i, m in enumerate(b.bottom, 1)] or ["无"]
-    tail = ["", f"[打开行长战情室]({link})"]
+    tail = f"\n\n[打开行长战情室]({link})"
     text = "\n".join(out)
-    budget = MAX_MARKDOWN_BYTES - len("\n".join(tail).encode())
+    budget = MAX_MARKDOWN_BYTES - len(tail.encode())
     if len(text.encode()) > budget:
         keep = budget - len("\n…（已截断，详见看板）".encode())
         text = text.encode()[:keep].decode(errors="ignore") + "\n…（已截断，详见看板）"
-    return text + "\n".join(tail)
+    return text + tail
 
 
 def not_published_line(biz_date: date, last: date | None) -> str:
@@ -158,7 +158,8 @@ h1{font-size:19px;margin:4px 0 2px}
 .card{background:#fff;border-radius:8px;padding:8px 10px}
 .card .n{color:#646a73;font-size:12px}
 .card .v{font-size:18px;font-weight:700;margin:2px 0}
-.card .c{font-size:11px;color:#646a73;line-height:1.45}
+.card .c{font-size:12px;color:#646a73;line-height:1.45}
+.box .c{font-size:12px;color:#646a73;line-height:1.6}
 .up{color:#d83931}.down{color:#2ea121}
 h2{font-size:15px;margin:14px 0 6px}
 .box{background:#fff;border-radius:8px;padding:8px 10px;font-size:13px;line-height:1.6}
@@ -170,8 +171,10 @@ ol{margin:0;padding-left:20px}
 
 
 def _signed(text: str, change: float | None) -> str:
-    # Chinese convention: red is up, green is down
-    cls = "" if change is None or change == 0 else ("up" if change > 0 else "down")
+    # Chinese convention: red is up, green is down; by the text as shown, so a change
+    # that rounds to +0.00 is not coloured
+    moved = change is not None and any(ch in "123456789" for ch in text)
+    cls = "" if not moved else ("up" if text.startswith("+") else "down")
     return f'<span class="{cls}">{_e(text)}</span>'
 
 
@@ -180,22 +183,27 @@ def _trend_svg(b: Briefing) -> str:
     if len(pts) < 2:
         return ""
     w, h, pad = 360, 110, 6
-    lo = min(min(p[1], p[2]) for p in pts)
-    hi = max(max(p[1], p[2]) for p in pts)
-    span = (hi - lo) or 1.0
 
     def line(idx: int) -> str:
+        # each series on its own scale (deposits are several times the loans, on one
+        # scale both lines look flat); the legend gives the range of each
+        lo, hi = min(p[idx] for p in pts), max(p[idx] for p in pts)
+        span = (hi - lo) or 1.0
         return " ".join(f"{pad + i * (w - 2 * pad) / (len(pts) - 1):.1f},"
                         f"{h - pad - (p[idx] - lo) / span * (h - 2 * pad):.1f}"
                         for i, p in enumerate(pts))
+
+    def rng(idx: int) -> str:
+        return f"{money(min(p[idx] for p in pts))}–{money(max(p[idx] for p in pts))}"
 
     return (f'<h2>近{len(pts)}日存贷款余额走势</h2><div class="box">'
             f'<svg width="{w - 20}" height="{h}" viewBox="0 0 {w} {h}">'
             f'<polyline fill="none" stroke="#3370ff" stroke-width="2.5" points="{line(1)}"/>'
             f'<polyline fill="none" stroke="#de7802" stroke-width="2.5" points="{line(2)}"/>'
-            f'</svg><div class="c"><span style="color:#3370ff">━ 各项存款</span>　'
-            f'<span style="color:#de7802">━ 各项贷款</span>　'
-            f'{_e(pts[0][0].isoformat())} 至 {_e(pts[-1][0].isoformat())}</div></div>')
+            f'</svg><div class="c"><span style="color:#3370ff">━ 各项存款 {_e(rng(1))}</span>'
+            f'<br><span style="color:#de7802">━ 各项贷款 {_e(rng(2))}</span><br>'
+            f'{_e(pts[0][0].isoformat())} 至 {_e(pts[-1][0].isoformat())}，两线各自刻度</div>'
+            f'</div>')
 
 
 def _body_html(b: Briefing, link: str, image_cid: str | None = None) -> str:
