@@ -217,7 +217,8 @@ def _body_html(b: Briefing, link: str, image_cid: str | None = None) -> str:
     movers = ""
     if b.top or b.bottom:
         def ol(ms: list[Mover]) -> str:
-            items = "".join(f"<li>{_e(m.org_name)} {_signed(money_change(m.day_change), m.day_change)}"
+            items = "".join(f"<li>{_e(m.org_name)} "
+                            f"{_signed(money_change(m.day_change), m.day_change)}"
                             f"（余额{_e(money(m.dep_bal))}）</li>" for m in ms)
             return f"<ol>{items}</ol>" if items else "无"
         movers = (f"<h2>{_e(b.child_level_zh)}存款增长前{len(b.top)}（较上日）</h2>"

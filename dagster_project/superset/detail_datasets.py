@@ -306,7 +306,8 @@ def business_warnings() -> Dataset:
     keep = ("biz_date, rule_code, rule_name, severity, severity_label, org_no, org_name, "
             "org_level, lvl2_org_no, lvl3_org_no, value, threshold")
     cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT,
-            column("rule_code", "VARCHAR", "预警规则代码"), column("rule_name", "VARCHAR", "预警规则"),
+            column("rule_code", "VARCHAR", "预警规则代码"),
+            column("rule_name", "VARCHAR", "预警规则"),
             column("severity", "VARCHAR", "级别代码"), column("severity_label", "VARCHAR", "级别"),
             *_ORG_COLS, column("value", "DOUBLE", "指标值", groupby=False),
             column("threshold", "DOUBLE", "阈值", groupby=False), *_PATH, *_RLS]

@@ -28,7 +28,10 @@ from dagster_project.briefing import evaluate_warnings, send_briefing
 from dagster_project.briefing.render import not_published_line
 from dagster_project.settings import BriefingRecipient, Settings
 from tests.reference.compare import REPO, puhui_command
-from tests.unit.test_alerts import SMTPServer, Webhook, smtp, webhook  # noqa: F401 - fixtures
+from tests.unit.test_alerts import SMTPServer, Webhook, smtp, webhook
+
+# the local receivers of the alert tests, as this module's fixtures
+__all__ = ["smtp", "webhook"]
 
 
 def amount(v: float) -> str:
@@ -281,3 +284,53 @@ def test_failed_audit_at_night_sends_only_the_not_updated_notice(
     assert [m["Subject"] for m in mails] == [line]
     for text in (line, mails[0].get_body(("plain",)).get_content()):
         assert "亿元" not in text and "万元" not in text and "%" not in text
+
+
+# --- the 行长战情室 panel, in a real Superset under row-level security -----------------
+
+
+def test_cockpit_warning_panel_shows_each_user_only_their_subtree(
+        superset_stack, chromium: None, tmp_path: Path) -> None:
+    from dagster_project.superset import assets_io, bundle, rls, service
+    from dagster_project.superset.client import SupersetClient
+    from dagster_project.superset.dashboards import cockpit
+
+    home = superset_stack.serving_path.parent
+    d = last_date(home).isoformat()
+    users = rls.create_demo_users(superset_stack.admin, superset_stack.serving_path,
+                                  superset_stack.settings.superset_home / "demo_users.json")
+    dash = cockpit()
+    chart = next(c for c in dash.charts() if c.key == "cockpit_warnings")
+
+    def panel(client: SupersetClient) -> set[tuple[str, str, int]]:
+        ds = assets_io.ids_by_uuid(client, "dataset")[bundle.uuid_for("dataset", chart.dataset)]
+        rows = assets_io.chart_data(client, bundle.dashboard_query(
+            chart, dash, ds, d, ("全部", "全部", "全部")))
+        return {(r["rule_name"], r["org_name"], int(r["warning_cnt"])) for r in rows}
+
+    def store(where: str, params: list) -> set[tuple[str, str, int]]:
+        return {(n, o, c) for n, o, c in q(home, "select rule_name, org_name, count(*) from "
+                                           f"fct_business_warnings where biz_date = ? {where} "
+                                           "group by all", [d, *params])}
+
+    assert panel(superset_stack.admin) == store("", []) != set()
+    shown_by_branch = None
+    for user, entry in users.items():
+        level = user.split("_")[1]
+        if level not in ("legal", "branch"):
+            continue
+        column = "lvl2_org_no" if level == "legal" else "lvl3_org_no"
+        client = SupersetClient(superset_stack.server.base_url, user, entry["password"])
+        assert panel(client) == store(f"and {column} = ?", [entry["org_no"]]), user
+        if level == "branch":
+            shown_by_branch = (user, entry)
+    assert shown_by_branch is not None
+    # what a 支行 user sees when the cockpit opens (picture kept for a person to look at)
+    user, entry = shown_by_branch
+    pw = tmp_path / f"{user}.password"
+    pw.write_text(entry["password"])
+    (png,) = service.take_screenshots(superset_stack.settings, superset_stack.server.base_url,
+                                      tmp_path / "shots", slugs=["cockpit"], user=user,
+                                      password_file=pw)
+    assert png.stat().st_size > 10_000
+    print(f"cockpit as {user}: {png}")
