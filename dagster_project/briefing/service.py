@@ -178,12 +178,15 @@ def _published(settings: Settings) -> list[date]:
 
 
 def brief_after_night(settings: Settings, dates_tried: list[date], say: Say = print) -> None:
-    """The pipeline's hook: brief on the latest date tried tonight (loaded or rejected);
-    nothing when no delivery came. Any error is logged, never raised."""
+    """The pipeline's hook: brief on the latest business date once tonight's deliveries
+    (loaded or rejected) are through: the latest of them, or the latest published date
+    when they were all re-deliveries of older dates (a corrected 15 Jan is no morning
+    briefing of 15 Jan). Nothing when no delivery came. Errors are logged, never raised."""
     if not dates_tried:
         return
+    d = max([*dates_tried, *filter(None, [content.last_published(settings.serving_path)])])
     try:
-        send_briefing(settings, max(dates_tried), say=say)
+        send_briefing(settings, d, say=say)
     except Exception as exc:  # the publish already happened; a briefing bug must not fail it
-        log.exception("briefing for %s failed", max(dates_tried))
-        say(f"briefing {max(dates_tried)}: FAILED ({type(exc).__name__}: {exc})")
+        log.exception("briefing for %s failed", d)
+        say(f"briefing {d}: FAILED ({type(exc).__name__}: {exc})")

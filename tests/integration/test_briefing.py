@@ -247,6 +247,21 @@ def test_unpublished_date_sends_the_one_line_notice(home: Path, webhook: Webhook
     assert msg["Subject"] == line and msg.get_body(("plain",)).get_content().strip() == line
 
 
+def test_a_night_of_only_an_old_redelivery_briefs_the_latest_date(home: Path,
+                                                                   webhook: Webhook) -> None:
+    from dagster_project.briefing import brief_after_night
+
+    first = q(home, "select min(biz_date) from org_indicator_wide")[0][0]
+    org = q(home, "select org_no from org_indicator_wide where biz_date = ? and org_level = 2 "
+            "order by org_no limit 1", [first])[0][0]
+    s = settings_for(home, [BriefingRecipient(org_no=org, webhook_url=webhook.url)])
+    brief_after_night(s, [], say=print)
+    assert webhook.requests == []  # no delivery tonight: nothing
+    brief_after_night(s, [first], say=print)
+    content = webhook.json()["markdown"]["content"]  # type: ignore[index]
+    assert f" {last_date(home).isoformat()}\n" in content.splitlines(keepends=True)[0]
+
+
 def test_failed_audit_at_night_sends_only_the_not_updated_notice(
         tiny_landing: Path, tmp_path: Path, webhook: Webhook, smtp: SMTPServer) -> None:
     """The real night: publish all but the last tiny date, then deliver the last one with
