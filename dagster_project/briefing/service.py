@@ -136,14 +136,14 @@ def send_briefing(settings: Settings, biz_date: date, *, dry_run: bool = False,
     """Brief every recipient on ``biz_date`` (see the module doc). Never raises for a
     delivery or rendering failure: the night's publish has happened either way."""
     began = time.perf_counter()
+    if not settings.briefing_recipients and not dry_run:
+        return BriefingReport(biz_date, False)  # quiet by default: not even a file opened
     try:
         published = biz_date in _published(settings)
     except content.NotPublished:
         published = False
     report = BriefingReport(biz_date, published)
     recipients = _recipients(settings, biz_date, dry_run)
-    if not recipients and not dry_run:
-        return report  # quiet by default
     box = outbox_for(settings, biz_date)
     box.mkdir(parents=True, exist_ok=True)
     if not published:
@@ -182,7 +182,7 @@ def brief_after_night(settings: Settings, dates_tried: list[date], say: Say = pr
     (loaded or rejected) are through: the latest of them, or the latest published date
     when they were all re-deliveries of older dates (a corrected 15 Jan is no morning
     briefing of 15 Jan). Nothing when no delivery came. Errors are logged, never raised."""
-    if not dates_tried:
+    if not dates_tried or not settings.briefing_recipients:
         return
     d = max([*dates_tried, *filter(None, [content.last_published(settings.serving_path)])])
     try:
