@@ -138,6 +138,7 @@ def briefing(
     if not report.sent:
         typer.echo("no briefing recipients configured (settings.briefing_recipients): "
                    "nothing sent")
+        return
     typer.echo(f"{len(report.sent)} message(s) in {report.seconds:.1f} s; files in "
                f"{settings.outbox_dir / f'{report.biz_date:%Y%m%d}'}")
 
