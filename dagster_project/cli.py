@@ -123,6 +123,28 @@ app.add_typer(superset_app, name="superset")
 
 
 @app.command()
+def briefing(
+    date_: Annotated[str, typer.Option("--date", help="Business date, YYYY-MM-DD.")],
+    dry_run: Annotated[bool, typer.Option(
+        help="Write the messages and pictures to $PUHUI_HOME/outbox/ and send nothing.")] = False,
+) -> None:
+    """The morning briefing of a published date (or its 数据未更新 notice) (docs/briefing.md)."""
+    from datetime import date
+
+    from dagster_project.briefing import send_briefing
+    from dagster_project.settings import get_settings
+
+    settings = get_settings()
+    report = send_briefing(settings, date.fromisoformat(date_), dry_run=dry_run, say=typer.echo)
+    if not report.sent:
+        typer.echo("no briefing recipients configured (settings.briefing_recipients): "
+                   "nothing sent")
+        return
+    typer.echo(f"{len(report.sent)} message(s) in {report.seconds:.1f} s; files in "
+               f"{settings.outbox_dir / f'{report.biz_date:%Y%m%d}'}")
+
+
+@app.command()
 def setup() -> None:
     """Install Superset's own virtualenv (from the lock) and headless Chromium + CJK fonts."""
     from dagster_project.settings import get_settings

@@ -45,6 +45,8 @@ DETAIL_TABLES: dict[str, tuple[str, str]] = {
     "fct_policy_lapse_by_seller": ("marts.fct_policy_lapse_by_seller", "biz_date, org_no"),
     "fct_grid_points": ("marts.fct_grid_points", "biz_date"),
     "dim_date": ("marts.dim_date", "date_day"),
+    # business early warnings (issue 16): the 行长战情室 panel and the morning briefing
+    "fct_business_warnings": ("marts.fct_business_warnings", "biz_date, rule_code, org_no"),
 }
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,6 +28,20 @@ def _config_file() -> Path:
     if explicit:
         return Path(explicit)
     return Path(os.environ.get("PUHUI_HOME", ".puhui")) / "puhui.toml"
+
+
+class BriefingRecipient(BaseModel):
+    """Who receives the morning briefing of one org (issue 16): a legal entity (level 2)
+    or a sub-branch (level 3) gets that org's figures and its subtree's warnings only,
+    the same scope as row-level security. Channels as the alerts' (webhook, e-mail)."""
+
+    org_no: str = Field(description="The org whose briefing this recipient receives.")
+    webhook_url: SecretStr | None = Field(
+        default=None, description="Group-robot webhook of this org (its key is a secret).")
+    webhook_style: Literal["wecom", "dingtalk"] = Field(default="wecom")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="DingTalk robot signing secret (加签).")
+    mail_to: list[str] = Field(default_factory=list, description="E-mail recipients.")
 
 
 class Settings(BaseSettings):
@@ -94,6 +108,24 @@ class Settings(BaseSettings):
         default=time(9, 0),
         description="Beijing time by which yesterday's DONE_<D>.flg must exist, else a "
         "late_delivery alert is raised (once per date).",
+    )
+    # --- Morning briefing and business early warnings (issue 16) -------------------
+    briefing_recipients: list[BriefingRecipient] = Field(
+        default_factory=list,
+        description="Briefing recipients per legal entity / sub-branch (TOML: "
+        "[[briefing_recipients]] tables; env: a JSON list). Empty: nothing is sent.",
+    )
+    briefing_dashboard_url: str | None = Field(
+        default=None,
+        description="Base URL of Superset as the recipients' phones reach it (e.g. "
+        "https://bi.bank.cn); default http://127.0.0.1:<superset_port>.",
+    )
+    briefing_image: bool = Field(
+        default=True,
+        description="Render the cockpit picture (headless Chromium) into the briefing.",
+    )
+    briefing_image_timeout_seconds: float = Field(
+        default=60.0, description="Time allowed to one Chromium render of a cockpit picture."
     )
     threads: int = Field(default=2, description="DuckDB / dbt worker threads.")
     memory_limit: str = Field(default="12GB", description="DuckDB memory_limit for loads.")
@@ -194,6 +226,15 @@ class Settings(BaseSettings):
     @property
     def secrets_dir(self) -> Path:
         return self.home / "secrets"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Rendered briefings (``puhui briefing --dry-run`` and every real send)."""
+        return self.home / "outbox"
+
+    @property
+    def dashboard_base_url(self) -> str:
+        return (self.briefing_dashboard_url or f"http://127.0.0.1:{self.superset_port}").rstrip("/")
 
     @property
     def tmp_dir(self) -> Path:

@@ -26,6 +26,7 @@ from dagster import (
 )
 
 from dagster_project.assets.dbt import _alert_failed, build_window, run_partition_keys
+from dagster_project.briefing import brief_after_night
 from dagster_project.ingest import meta
 from dagster_project.partitions import BIZ_DATE_PARTITIONS
 from dagster_project.publish import DETAIL_TABLES, SERVING_TABLES, PublishError, publish
@@ -67,6 +68,8 @@ def serving(context: AssetExecutionContext, settings: ResourceParam[Settings]
         con.close()
     context.log.info(f"published {result.path} through {window.through} "
                      f"in {result.seconds:.1f} s")
+    # issue 16: the morning briefing of the newest published date (audited figures only)
+    brief_after_night(settings, [window.through], say=context.log.info)
     return MaterializeResult(metadata={
         "through": window.through.isoformat(), "from_date": window.from_date.isoformat(),
         "seconds": MetadataValue.float(round(result.seconds, 2)),

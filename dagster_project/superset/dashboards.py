@@ -86,6 +86,11 @@ def cockpit() -> Dashboard:
         (trend("cockpit_trend_ratio", "不良率与普惠占比走势", ORG,
                ["npl_ratio", "ovd_ratio", "incl_share"], ".2%"), 6, 50),
     ]
+    warnings = [  # issue 16: the day's business early warnings, under row-level security
+        (table("cockpit_warnings", "今日经营预警", "business_warnings",
+               ["severity_label", "rule_name", "org_name"],
+               ["warning_cnt", "warning_value", "warning_threshold"], row_limit=200), 12, 50),
+    ]
     rank_metrics = ["dep_bal", "dep_bal_ytd_chg", "dep_bal_mtd_chg", "loan_bal",
                     "loan_bal_ytd_chg", "npl_ratio", "incl_bal"]
     rank_legal = [
@@ -108,7 +113,8 @@ def cockpit() -> Dashboard:
             "排名表按所选日期列出全部机构（受数据权限限制）；右键任一数字可“钻取明细”。")
     return Dashboard(
         "cockpit", "行长战情室", "cockpit",
-        rows=[[(note, 12, 12)], headline, changes, trends, rank_legal, rank_branch, managers],
+        rows=[[(note, 12, 12)], headline, changes, warnings, trends, rank_legal, rank_branch,
+              managers],
         not_by_date=frozenset({"cockpit_trend_bal", "cockpit_trend_ratio"}),
         not_by_org=frozenset({"cockpit_rank_legal", "cockpit_rank_branch"}),
     )

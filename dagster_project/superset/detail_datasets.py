@@ -294,7 +294,42 @@ def grid_points() -> Dataset:
                    sql=expand_paths(base, keep))
 
 
+def business_warnings() -> Dataset:
+    """Business early warnings (issue 16, fct_business_warnings): one row per firing,
+    repeated per ancestor path like the visits. The customer of a large outflow
+    (subject_no) is left out: the panel counts and sums per org."""
+    severity = _label_case("severity", {"critical": "严重", "warning": "关注", "info": "提示"})
+    base = ("SELECT biz_date, rule_code, rule_name, severity, "
+            f"{severity} AS severity_label, org_no, org_name, org_level, lvl2_org_no, "
+            "lvl3_org_no, value, threshold, lvl2_org_name AS p2, lvl3_org_name AS p3, "
+            "CASE WHEN org_level = 4 THEN org_name END AS p4 FROM fct_business_warnings")
+    keep = ("biz_date, rule_code, rule_name, severity, severity_label, org_no, org_name, "
+            "org_level, lvl2_org_no, lvl3_org_no, value, threshold")
+    cols = [column("biz_date", "DATE", "业务日期（日期型）", is_dttm=True), _BIZ_DT,
+            column("rule_code", "VARCHAR", "预警规则代码"),
+            column("rule_name", "VARCHAR", "预警规则"),
+            column("severity", "VARCHAR", "级别代码"), column("severity_label", "VARCHAR", "级别"),
+            *_ORG_COLS, column("value", "DOUBLE", "指标值", groupby=False),
+            column("threshold", "DOUBLE", "阈值", groupby=False), *_PATH, *_RLS]
+
+    def agg(name: str, expr: str, verbose: str, desc: str) -> dict[str, Any]:
+        return {"metric_name": name, "verbose_name": verbose, "metric_type": None,
+                "expression": expr, "description": desc, "d3format": ",.4~f",
+                "currency": None, "extra": {}, "warning_text": None}
+
+    metrics = [
+        agg("warning_cnt", "COUNT(*)", "预警条数",
+            "触发次数（大额资金流出：户数）。"),
+        agg("warning_value", "SUM(value)", "指标值",
+            "规则的度量值：存款降幅（-0.062 = -6.2%）、不良率变动（0.006 = 0.6个百分点）、"
+            "流出金额（元，按机构合计）、进入宽限期件数、无走访天数。"),
+        agg("warning_threshold", "MAX(threshold)", "阈值", "种子表 warning_rules 的阈值。"),
+    ]
+    return Dataset("business_warnings", "经营预警（fct_business_warnings，每次触发一行）",
+                   cols, metrics, sql=expand_paths(base, keep))
+
+
 def detail_datasets() -> list[Dataset]:
     return [loan_five_class(), loan_class_migration(), policy_lapse_reasons(), visit_points(),
             mgr_scorecard(), incl_structure(), loan_product_quality(), policy_lapse_by_seller(),
-            grid_points()]
+            grid_points(), business_warnings()]

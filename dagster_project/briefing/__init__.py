@@ -1,0 +1,23 @@
+"""Morning briefing and business early warnings (issue 16); docs/briefing.md.
+
+The night calls ``brief_after_night(settings, [date])`` where a date's fate is decided:
+after the publish (assets/publish.py: the briefing), and where it will not publish (a
+rejected delivery, a failed build or publish, a blocked audit: the 数据未更新 notice).
+``puhui briefing --date D [--dry-run]`` calls ``send_briefing``.
+"""
+
+from dagster_project.briefing.service import (
+    BriefingReport,
+    brief_after_night,
+    evaluate_warnings,
+    not_published_notice,
+    send_briefing,
+)
+
+__all__ = [
+    "BriefingReport",
+    "brief_after_night",
+    "evaluate_warnings",
+    "not_published_notice",
+    "send_briefing",
+]
