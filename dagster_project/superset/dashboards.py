@@ -224,8 +224,8 @@ def asset_quality() -> Dashboard:
              "five_class_name", by_class, fmt=fmt("LOAN_BAL", BRANCH),
              where={"five_class": NOT_NULL}), 4, 55),
         (table("aq_five_class_table", "五级分类明细", LEAF, ["five_class_name"],
-               [by_class, measure("LOAN_CNT"), *names(["OVD_BAL"])],
-               where={"five_class": NOT_NULL}, order_by=measure("LOAN_CNT")), 4, 55),
+               [by_class, measure("LOAN_COUNT"), *names(["OVD_BAL"])],
+               where={"five_class": NOT_NULL}, order_by=measure("LOAN_COUNT")), 4, 55),
         (trend(k + "trend", series_title(["NPL_RATIO", "OVD_RATIO"], BANK, "走势"), LEAF,
                names(["NPL_RATIO", "OVD_RATIO"]), fmt("NPL_RATIO")), 4, 55),
     ]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dagster_project.indicators import load_dictionary
-from dagster_project.superset.metrics import LEVEL_ZH, column, metrics_in
+from dagster_project.superset.metrics import LEVEL_ZH, column, measures_of, metrics_in
 
 FLAG_NOTE_ZH = "{name}按{level}考核：请选择一个{level}（全省、支行或客户经理层面没有定义）。"
 
@@ -105,7 +105,7 @@ def indicator_leaf() -> Dataset:
                    "指标明细事实表（叶子粒度）：每个业务日期、记账机构、客户经理、产品、五级分类、"
                    "客户类型、保单销售人员与失效原因一行，存放各指标的可加分量。"
                    "所有指标均为已认证的度量，可按任意维度分组。",
-                   cols, metrics_in("leaf"))
+                   cols, [*metrics_in("leaf"), *measures_of("srv_indicator_leaf")])
 
 
 def indicator_customer() -> Dataset:

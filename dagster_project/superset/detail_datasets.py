@@ -9,9 +9,6 @@ itself (:func:`.datasets.indicator_leaf`): no separate rolled-up mart to disagre
 
 from __future__ import annotations
 
-from typing import Any
-
-from dagster_project.indicators import Measure, load_measures
 from dagster_project.superset.datasets import (
     _COMMON,
     DATE_COLUMNS,
@@ -20,17 +17,7 @@ from dagster_project.superset.datasets import (
     RLS_COLUMNS,
     Dataset,
 )
-from dagster_project.superset.metrics import column
-
-
-def measure_metric(m: Measure) -> dict[str, Any]:
-    return {"metric_name": m.column_name, "verbose_name": m.title(), "metric_type": None,
-            "expression": m.measure, "description": m.description, "d3format": m.format,
-            "currency": None, "extra": {}, "warning_text": None}
-
-
-def measures_of(table: str) -> list[dict[str, Any]]:
-    return [measure_metric(m) for m in load_measures() if m.table == table]
+from dagster_project.superset.metrics import column, measures_of
 
 
 def loan_migration() -> Dataset:

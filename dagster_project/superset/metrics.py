@@ -21,7 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dagster_project.indicators import MONEY_SCALES, Grain, Indicator, load_dictionary
+from dagster_project.indicators import (
+    MONEY_SCALES,
+    Grain,
+    Indicator,
+    Measure,
+    load_dictionary,
+    load_measures,
+)
 
 # A change against a period start needs that date loaded (flag on every fact row).
 _PERIOD_FLAG = {"year": "ys_loaded", "month": "ms_loaded"}
@@ -155,6 +162,17 @@ def saved_metric(v: MetricVariant) -> dict[str, Any]:
 
 def metrics_in(fact: str) -> list[dict[str, Any]]:
     return [saved_metric(v) for i in indicators_in(fact) for v in variants(i)]
+
+
+def measure_metric(m: Measure) -> dict[str, Any]:
+    return {"metric_name": m.column_name, "verbose_name": m.title(), "metric_type": None,
+            "expression": m.measure, "description": m.description, "d3format": m.format,
+            "currency": None, "extra": {}, "warning_text": None}
+
+
+def measures_of(table: str) -> list[dict[str, Any]]:
+    """The dictionary's display measures of one serving table."""
+    return [measure_metric(m) for m in load_measures() if m.table == table]
 
 
 def column(name: str, type_: str, verbose: str | None = None, *, is_dttm: bool = False,
