@@ -46,9 +46,12 @@ managers as (
 
 inclusive_borrowers as (
 
-    select distinct biz_date, org_no, mgr_no, cust_no, prod_cd, five_class, cust_type
-    from {{ ref('int_loans_classified') }}
-    where biz_date >= {{ history_start }} and is_inclusive and balance > 0
+    select distinct loans.biz_date, loans.org_no, loans.mgr_no, loans.cust_no,
+        duebills.prod_cd, loans.five_class, loans.cust_type
+    from {{ ref('int_loans_classified') }} as loans
+    inner join {{ ref('stg_t1__loan_duebills') }} as duebills
+        on duebills.biz_date = loans.biz_date and duebills.loan_no = loans.loan_no
+    where loans.biz_date >= {{ history_start }} and loans.is_inclusive and loans.balance > 0
 
 ),
 

@@ -65,7 +65,7 @@ loans_daily as (
         loans.biz_date,
         loans.org_no,
         loans.mgr_no,
-        loans.prod_cd,
+        duebills.prod_cd,
         loans.five_class,
         loans.cust_type,
         count(*) as loan_cnt,
@@ -79,8 +79,11 @@ loans_daily as (
         sum(case when loans.is_inclusive and loans.five_class in ('3', '4', '5')
                  then loans.balance_cny else 0 end) as incl_npl_bal
     from {{ ref('int_loans_classified') }} as loans
+    -- the product is the duebill's own field (int_loans_classified does not carry it)
+    inner join {{ ref('stg_t1__loan_duebills') }} as duebills
+        on duebills.biz_date = loans.biz_date and duebills.loan_no = loans.loan_no
     where loans.biz_date >= {{ history_start }}
-    group by loans.biz_date, loans.org_no, loans.mgr_no, loans.prod_cd, loans.five_class,
+    group by loans.biz_date, loans.org_no, loans.mgr_no, duebills.prod_cd, loans.five_class,
         loans.cust_type
 
 ),

@@ -88,8 +88,6 @@ classified as (
         loans_cny.cust_no,
         loans_cny.org_no,
         loans_cny.mgr_no,
-        -- product: a dimension of the serving layer (分产品资产质量, 普惠按产品)
-        loans_cny.prod_cd,
         loans_cny.subject_code,
         loans_cny.ccy,
         loans_cny.balance,
