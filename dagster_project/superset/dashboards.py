@@ -40,7 +40,8 @@ BANK, BRANCH = "亿元", "万元"
 UNDER_LVL2 = {"lvl2_org_no": NOT_NULL}  # rows under some 法人行社 (not 省联社本级)
 UNDER_LVL3 = {"lvl3_org_no": NOT_NULL}
 AT_OUTLETS = {"org_level": 4}
-FILTER_NOTE = ("默认显示最新业务日期、本人可见的全部机构（全省用户为全省，法人行社/支行用户为本机构）；"
+FILTER_NOTE = ("默认显示最新业务日期、本人可见的全部机构"
+               "（全省用户为全省，法人行社/支行用户为本机构）；"
                "依次选择 法人行社 → 支行 → 网点 下钻，不选即为全部。")
 
 Cell = tuple[Chart | str, int, int]  # (chart or markdown text, width of 12, height units)
@@ -149,7 +150,8 @@ def cockpit() -> Dashboard:
     managers = [(table("cockpit_mgr_deposit", "客户经理明细", LEAF,
                        ["mgr_no", "mgr_name", "mgr_org_name"], names(mgr), row_limit=200,
                        where={"mgr_no": NOT_NULL}), 12, 60)]
-    note = ("**口径**：所有指标由《指标字典》生成：余额按记账机构求和，比率为分子分母各自求和后相除，"
+    note = ("**口径**：所有指标由《指标字典》生成：余额按记账机构求和，"
+            "比率为分子分母各自求和后相除，"
             "户数按客户去重，两增只对法人行社判定；与已发布的指标库（indicator_value）一致。"
             "卡片与走势以亿元显示，支行与客户经理明细以万元显示；比年初变化的比率以个百分点显示。"
             + FILTER_NOTE)
@@ -263,7 +265,8 @@ def asset_quality() -> Dashboard:
                ["from_class_name", "to_class_name", "move_name"],
                [measure("MIGRATION_CNT"), measure("MIGRATION_BAL")]), 5, 50),
     ]
-    note = "**资产质量**：五级分类、不良与逾期均由《指标字典》的度量在借据级事实表上计算。" + FILTER_NOTE
+    note = ("**资产质量**：五级分类、不良与逾期均由《指标字典》的度量在借据级事实表上计算。"
+            + FILTER_NOTE)
     return Dashboard("asset_quality", "资产质量", "asset-quality",
                      rows=[[(note, 12, 10)], cards, structure, by_legal, by_product, org_table,
                            migration],

@@ -114,7 +114,8 @@ def test_dashboards_spell_no_title_unit_or_format_of_their_own() -> None:
     strings = re.findall(r'"([^"]*)"', code)
     formats = [s for s in strings if re.fullmatch(r"[+,.~]+\d*~?[dfrs%]", s)]
     assert formats == []
-    for unit in ("（元）", "（户）", "（次）", "（件）", "（分）", "（笔）", "（万元）", "（亿元）"):
+    for unit in ("（元）", "（户）", "（次）", "（件）", "（分）", "（笔）", "（万元）",
+                 "（亿元）"):
         assert not [s for s in strings if unit in s], unit
     names = {i.name_zh for i in load_dictionary()} | {m.name_zh for m in load_measures()}
     assert not [s for s in strings if s in names]
