@@ -118,7 +118,7 @@ def pie(key: str, title: str, dataset: str, groupby: str, metric: str,
               # chart edge; a plain legend shows every name (a scroll legend pages them).
               "show_labels": True, "show_legend": True, "legendType": "plain",
               "legendOrientation": "bottom", "label_type": "key_percent", "number_format": fmt,
-              "donut": True, "innerRadius": 30, "outerRadius": 55, "labels_outside": True,
+              "donut": True, "innerRadius": 25, "outerRadius": 42, "labels_outside": True,
               "label_line": True, "show_labels_threshold": 0,
               "time_range": NO_TIME}
     q = _base_query(qf, columns=[groupby], metrics=[metric], orderby=[[metric, False]],

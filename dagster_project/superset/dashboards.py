@@ -200,7 +200,8 @@ def inclusive() -> Dashboard:
     seg = names(["INCL_BAL"], BRANCH)[0]
     structure = [
         (pie(k + "by_segment", series_title(["INCL_BAL"], BRANCH, "（按客户类型）"), LEAF,
-             "cust_type_name", seg, fmt=fmt("INCL_BAL", BRANCH)), 4, 55),
+             "cust_type_name", seg, fmt=fmt("INCL_BAL", BRANCH),
+             where={"cust_type_name": NOT_NULL}), 4, 55),
         (table(k + "segment_table", "普惠贷款按客户类型", CUSTOMER, ["cust_type_name"],
                names(["INCL_CUST_CNT"]), where={"role": "incl"}), 4, 55),
         (table(k + "product_table", series_title(["INCL_BAL"], BRANCH, "（按产品）"), LEAF,
@@ -234,8 +235,8 @@ def asset_quality() -> Dashboard:
     # The chart of issue 13: each 法人行社's own published NPL_RATIO, no 全部 bar.
     by_legal = [
         (bar(k + "by_legal", series_title(["NPL_RATIO"], BANK, "（按法人行社）"), LEAF,
-             "lvl2_org_name", names(["NPL_RATIO", "OVD_RATIO"]), fmt("NPL_RATIO"),
-             where=UNDER_LVL2), 6, 50),
+             "lvl2_org_name", names(["NPL_RATIO"]), fmt("NPL_RATIO"), where=UNDER_LVL2),
+         6, 50),
         (bar(k + "by_org", series_title(["NPL_RATIO", "OVD_RATIO"], BANK, "（按支行）"), LEAF,
              "lvl3_org_name", names(["NPL_RATIO", "OVD_RATIO"]), fmt("NPL_RATIO"),
              where=UNDER_LVL3), 6, 50),
@@ -255,8 +256,8 @@ def asset_quality() -> Dashboard:
                where={"prod_name": NOT_NULL}, order_by=names(["LOAN_BAL"])[0]), 6, 50),
     ]
     migration = [
-        (pivot("aq_migration", "五级分类迁移（较上一日，" + measure_title("MIGRATION_BAL")
-               .split("（")[1], MIGRATION, ["from_class_name"], ["to_class_name"],
+        (pivot("aq_migration", measure_title("MIGRATION_BAL").replace("（", "（较上一日，"),
+               MIGRATION, ["from_class_name"], ["to_class_name"],
                measure("MIGRATION_BAL"), fmt=next(m.format for m in load_measures()
                                                    if m.code == "MIGRATION_BAL")), 7, 50),
         # All (from, to) pairs, not only downgrades: on a quiet day there are none, and

@@ -25,7 +25,7 @@ from typing import Any
 from dagster_project.indicators import load_dictionary
 from dagster_project.superset.metrics import LEVEL_ZH, column, measures_of, metrics_in
 
-FLAG_NOTE_ZH = "{name}按{level}考核：请选择一个{level}（全省、支行或客户经理层面没有定义）。"
+FLAG_NOTE_ZH = "{name}按{level}考核，请选择一个{level}"
 
 
 @dataclass(frozen=True)
