@@ -114,9 +114,9 @@ def pie(key: str, title: str, dataset: str, groupby: str, metric: str,
     adhoc, qf = _filters(where)
     params = {"viz_type": "pie", "groupby": [groupby], "metric": metric, "adhoc_filters": adhoc,
               "row_limit": 100, "sort_by_metric": True, "color_scheme": "supersetColors",
-              # Labels outside on lines and a smaller ring so no label is cut at the
-              # chart edge; a plain legend shows every name (a scroll legend pages them).
-              "show_labels": True, "show_legend": True, "legendType": "plain",
+              # Labels (name and share) outside on lines around a small ring, so none
+              # is cut at the chart edge; they name every slice, so no legend to page.
+              "show_labels": True, "show_legend": False, "legendType": "plain",
               "legendOrientation": "bottom", "label_type": "key_percent", "number_format": fmt,
               "donut": True, "innerRadius": 25, "outerRadius": 42, "labels_outside": True,
               "label_line": True, "show_labels_threshold": 0,

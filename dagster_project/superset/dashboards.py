@@ -256,8 +256,8 @@ def asset_quality() -> Dashboard:
                where={"prod_name": NOT_NULL}, order_by=names(["LOAN_BAL"])[0]), 6, 50),
     ]
     migration = [
-        (pivot("aq_migration", measure_title("MIGRATION_BAL").replace("（", "（较上一日，"),
-               MIGRATION, ["from_class_name"], ["to_class_name"],
+        (pivot("aq_migration",
+               "五级分类" + measure_title("MIGRATION_BAL").replace("（", "（较上一日，"), MIGRATION, ["from_class_name"], ["to_class_name"],
                measure("MIGRATION_BAL"), fmt=next(m.format for m in load_measures()
                                                    if m.code == "MIGRATION_BAL")), 7, 50),
         # All (from, to) pairs, not only downgrades: on a quiet day there are none, and
@@ -334,11 +334,11 @@ def policy_lapse() -> Dashboard:
            "LAPSE_FOLLOWUP_RATE", "RENEWAL_DUE_30D"]
     by_org = [
         (table(k + "rank_org", "网点保单失效情况", LEAF, ["lvl3_org_name", "lvl4_org_name"],
-               names(org), where=AT_OUTLETS, order_by=names(["LAPSE_RATE"])[0]), 8, 55),
+               names(org), where=AT_OUTLETS, order_by=names(["LAPSE_RATE"])[0]), 7, 55),
         (trend(k + "trend", series_title(["LAPSE_RATE", "LAPSE_RATE_PREM",
                                           "LAPSE_FOLLOWUP_RATE"], BANK, "走势"), LEAF,
                names(["LAPSE_RATE", "LAPSE_RATE_PREM", "LAPSE_FOLLOWUP_RATE"]),
-               fmt("LAPSE_RATE")), 4, 55),
+               fmt("LAPSE_RATE")), 5, 55),
     ]
     by_seller = [
         (table(k + "by_seller", "销售人员保单失效情况", LEAF, ["seller_no", "seller_name"],
