@@ -118,7 +118,7 @@ def pie(key: str, title: str, dataset: str, groupby: str, metric: str,
               # is cut at the chart edge; they name every slice, so no legend to page.
               "show_labels": True, "show_legend": False, "legendType": "plain",
               "legendOrientation": "bottom", "label_type": "key_percent", "number_format": fmt,
-              "donut": True, "innerRadius": 25, "outerRadius": 42, "labels_outside": True,
+              "donut": True, "innerRadius": 18, "outerRadius": 30, "labels_outside": True,
               "label_line": True, "show_labels_threshold": 0,
               "time_range": NO_TIME}
     q = _base_query(qf, columns=[groupby], metrics=[metric], orderby=[[metric, False]],
