@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -40,20 +41,28 @@ def pct(values: list[float], p: float) -> float:
     return s[k]
 
 
-def org_paths(serving: Path) -> tuple[str, list[tuple[str, str, str]], dict[str, int]]:
+def org_paths(serving: Path) -> tuple[str, list[tuple[str | None, str | None, str | None]],
+                                       dict[str, int]]:
+    """The latest date, one org of each level as the dashboard filters select it
+    (法人行社 / 支行 / 网点 names, None = filter left empty), and the store's size."""
     con = duckdb.connect(str(serving), read_only=True)
     try:
         biz_dt = str(con.execute("select max(biz_date) from org_indicator_wide").fetchone()[0])
-        paths = [tuple(r) for r in con.execute(
+        paths = [tuple(None if v == "全部" else v for v in r) for r in con.execute(
             "select lvl2_org_name, lvl3_org_name, lvl4_org_name from org_indicator_wide "
             "where biz_date = ? and org_no in (select min(org_no) from org_indicator_wide "
-            "where biz_date = ? group by org_level) order by org_level", [biz_dt, biz_dt]).fetchall()]
+            "where biz_date = ? group by org_level) order by org_level",
+            [biz_dt, biz_dt]).fetchall()]
         size = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
-                for t in ("org_indicator_wide", "mgr_indicator_wide", "indicator_value")}
+                for t in ("org_indicator_wide", "mgr_indicator_wide", "indicator_value",
+                          "srv_indicator_leaf", "srv_indicator_customer")}
         size["dates"] = con.execute(
             "select count(distinct biz_date) from org_indicator_wide").fetchone()[0]
         size["orgs_on_latest"] = con.execute(
             "select count(*) from org_indicator_wide where biz_date = ?", [biz_dt]).fetchone()[0]
+        for t in ("srv_indicator_leaf", "srv_indicator_customer"):
+            size[t + "_on_latest"] = con.execute(
+                f"select count(*) from {t} where biz_date = ?", [biz_dt]).fetchone()[0]
     finally:
         con.close()
     return biz_dt, paths, size
@@ -99,6 +108,7 @@ def run(client: SupersetClient, serving: Path, rounds: int) -> dict:
                              for k, v in per_chart.items()},
         "dashboard_6_parallel_p50_s": round(statistics.median(whole), 3),
         "dashboard_6_parallel_p95_s": round(pct(whole, 95), 3),
+        "load_average": os.getloadavg(),
     }
 
 

@@ -27,6 +27,19 @@ SERVING_TABLES: dict[str, tuple[str, str]] = {
     "dim_org": ("marts.dim_org", "org_no"),
     "org_indicator_wide": ("marts.org_indicator_wide", "biz_date, org_no"),
     "mgr_indicator_wide": ("marts.mgr_indicator_wide", "biz_date, mgr_no"),
+    # The semantic layer Superset reads (dbt/models/serving/, docs/marts.md): leaf-grain
+    # facts whose dictionary metrics are right under any grouping. Ordered by date and
+    # the 法人行社 first, so a one-date query with row-level security reads few blocks.
+    "srv_indicator_leaf": ("serving.srv_indicator_leaf", "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_indicator_customer": ("serving.srv_indicator_customer",
+                               "biz_date, role, lvl2_org_no, lvl3_org_no"),
+    "srv_org_flags_daily": ("serving.srv_org_flags_daily", "biz_date, org_no"),
+    "srv_loan_migration": ("serving.srv_loan_migration", "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_visit_points": ("serving.srv_visit_points", "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_grid_points": ("serving.srv_grid_points", "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_mgr_scorecard": ("serving.srv_mgr_scorecard", "biz_date, mgr_no"),
+    "srv_business_warnings": ("serving.srv_business_warnings",
+                              "biz_date, lvl2_org_no, lvl3_org_no"),
 }
 # Dashboard detail marts, published when the dbt project has built them.
 DETAIL_TABLES: dict[str, tuple[str, str]] = {

@@ -29,6 +29,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The bounds themselves are in dictionary.yml (field ``bound``), next to each
+# indicator's definition; this module says what the named kinds mean.
+
 
 @dataclass(frozen=True)
 class Bound:
@@ -42,59 +45,40 @@ _SHARE = Bound(0.0, 1.0)  # numerator ⊆ denominator
 _AMOUNT = Bound(0.0, None, not_null=True)  # Σ of balances ≥ 0, 0 on an empty set
 _COUNT = Bound(0.0, None, integral=True, not_null=True)
 _GROWTH = Bound(-1.0, None)  # X(D)/X(start) − 1 with X ≥ 0
+_NAMED = {"amount": _AMOUNT, "count": _COUNT, "share": _SHARE, "growth": _GROWTH}
 
-BOUNDS: dict[str, Bound] = {
-    # Deposits 存款
-    "DEP_BAL": _AMOUNT,
-    "DEP_BAL_PERSONAL": _AMOUNT,
-    "DEP_BAL_CORP": _AMOUNT,
-    "DEP_BAL_DEMAND": _AMOUNT,
-    "DEP_DAVG_MTD": _AMOUNT,
-    "DEP_DAVG_YTD": _AMOUNT,
-    # Loans and asset quality 贷款与资产质量
-    "LOAN_BAL": _AMOUNT,
-    "LOAN_GROWTH_YTD": _GROWTH,
-    "SM_BAL": _AMOUNT,
-    "NPL_BAL": _AMOUNT,
-    "NPL_RATIO": _SHARE,
-    "NPL_RATIO_YTD_CHG": Bound(-1.0, 1.0),  # difference of two shares
-    "OVD_BAL": _AMOUNT,
-    "OVD_RATIO": _SHARE,
-    "OVD90_BAL": _AMOUNT,
-    "NPL_DEVIATION": Bound(0.0, None),  # not ≤ 1: see module docstring
-    # Inclusive finance 普惠金融
-    "INCL_BAL": _AMOUNT,
-    "INCL_CUST_CNT": _COUNT,
-    "INCL_SHARE": _SHARE,
-    "INCL_GROWTH_YTD": _GROWTH,
-    "INCL_CUST_YTD_CHG": Bound(integral=True),
-    "INCL_NPL_RATIO": _SHARE,  # NPL over inclusive loans ⊆ inclusive loans
-    "TWO_INCREASE_MET": Bound(0.0, 1.0, integral=True),  # 1, 0 or NULL
-    "CREDIT_CUST_CNT": _COUNT,
-    "CREDIT_USE_RATE": _SHARE,
-    "GRID_HH_CNT": _COUNT,
-    "GRID_CREDIT_COVERAGE": Bound(0.0, None),  # not ≤ 1: see module docstring
-    # Customer-manager visits 走访
-    "VISIT_CNT_D": _COUNT,
-    "VISIT_CNT_MTD": _COUNT,
-    "VISIT_CNT_YTD": _COUNT,
-    "VISIT_CUST_MTD": _COUNT,
-    "VISIT_PER_MGR_MTD": Bound(0.0, None),  # NULL with no managers in the subtree
-    "VISIT_CONV_MTD": _SHARE,
-    "VISIT_SATIS_MTD": Bound(1.0, 5.0),  # average of 1–5 ratings (spec §4 VISIT_LOG)
-    # Bancassurance policy lapse 保单失效
-    "POLICY_INFORCE_CNT": _COUNT,
-    "POLICY_GRACE_CNT": _COUNT,
-    "POLICY_LAPSED_CNT": _COUNT,
-    "LAPSE_RATE": _SHARE,
-    "LAPSE_RATE_PREM": _SHARE,
-    "LAPSE_FOLLOWUP_RATE": _SHARE,
-    "RENEWAL_DUE_30D": _AMOUNT,
-}
-# Unbounded on purpose (changes against a period start, may be negative or NULL):
-# DEP_BAL_YTD_CHG, DEP_BAL_MTD_CHG, LOAN_BAL_YTD_CHG, INCL_BAL_YTD_CHG.
-UNBOUNDED = frozenset({"DEP_BAL_YTD_CHG", "DEP_BAL_MTD_CHG", "LOAN_BAL_YTD_CHG",
-                       "INCL_BAL_YTD_CHG"})
+
+def _bounds() -> tuple[dict[str, Bound], frozenset[str]]:
+    """Each indicator's ``bound`` in dictionary.yml (the one list of codes, issue 13):
+    a named kind above, ``none``, or explicit {lo, hi, integral, not_null}."""
+    bounds, unbounded = {}, set()
+    for code, spec in _bound_specs().items():
+        if spec == "none":
+            unbounded.add(code)
+        elif isinstance(spec, str):
+            bounds[code] = _NAMED[spec]
+        else:
+            bounds[code] = Bound(spec.get("lo"), spec.get("hi"),
+                                 bool(spec.get("integral", False)),
+                                 bool(spec.get("not_null", False)))
+    return bounds, frozenset(unbounded)
+
+
+def _bound_specs() -> dict[str, object]:
+    import yaml
+
+    from dagster_project.indicators import DICTIONARY_PATH
+
+    data = yaml.safe_load(DICTIONARY_PATH.read_text(encoding="utf-8"))
+    specs = {e["code"]: e.get("bound") for e in data["indicators"]}
+    missing = sorted(c for c, b in specs.items() if b is None)
+    if missing:
+        raise ValueError(f"dictionary.yml: indicators without a bound: {missing}")
+    return specs
+
+
+# Changes against a period start (may be negative or NULL) are ``bound: none``.
+BOUNDS, UNBOUNDED = _bounds()
 
 # Float sums and quotients can land a hair outside an exact bound (Σ in a
 # different order); this slack keeps rounding noise from blocking a morning.

@@ -56,7 +56,9 @@ def dbt_docs_blocks(items: tuple[Indicator, ...]) -> str:
     for i in items:
         out.append(
             f"{{% docs ind_{i.column_name} %}}\n"
-            f"{i.name_zh} ({i.name_en}), {i.unit}: {i.definition}\n"
+            f"{i.name_zh} ({i.name_en}), {i.unit}: {i.definition} "
+            f"Aggregation in the semantic layer: {i.aggregation} ({i.measure}"
+            f"{' / ' + i.over if i.over else ''}) over the {i.fact} serving fact.\n"
             f"{{% enddocs %}}\n"
         )
     return "\n".join(out)
@@ -161,6 +163,11 @@ def dbt_models_yaml(items: tuple[Indicator, ...]) -> str:
 
 def markdown_page(items: tuple[Indicator, ...]) -> str:
     """The 指标字典 page, ``docs/indicator-dictionary.md``."""
+    from dagster_project.indicators import load_measures
+    from dagster_project.superset.metrics import variants
+
+    agg_zh = {"additive": "可加 SUM", "ratio": "比率 Σ/Σ", "distinct": "去重户数",
+              "flag": "判定（限一级）"}
     lines = [
         "# 指标字典 Indicator dictionary",
         "",
@@ -171,20 +178,37 @@ def markdown_page(items: tuple[Indicator, ...]) -> str:
         "serving database; amounts are CNY yuan, ratios are fractions.",
         "Direction: ↑ higher is better, ↓ higher is worse.",
         "",
+        "**Aggregation** is how the Superset metric regroups it over the leaf-grain serving",
+        "tables (docs/marts.md \"Serving tables\"): 可加 = SUM of parts; 比率 = ratio of sums;",
+        "去重户数 = COUNT(DISTINCT customer); 判定 = defined only for one org of its level",
+        "(两增: one 法人行社) and NULL under any other grouping. **Metrics** are the saved",
+        "Superset metrics generated from the entry: the published unit, plus 万元 / 亿元 for",
+        "money (cards 亿元 at bank level and above, 万元 below) and 个百分点 for a ratio change.",
+        "",
     ]
     for area, area_zh in AREA_NAMES_ZH.items():
         lines += [f"## {area_zh} ({area})", "",
-                  "| code | 名称 | name | unit | grain | dir | format | definition |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "| code | 名称 | name | unit | grain | dir | aggregation | metrics | definition |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for i in items:
             if i.area != area:
                 continue
             arrow = "↑" if i.direction == "good" else "↓"
+            shown = ", ".join(f"`{v.name}` {v.title} `{v.d3format}`" for v in variants(i))
             lines.append(
                 f"| `{i.code}` | {i.name_zh} | {i.name_en} | {i.unit} | {', '.join(i.grains)} "
-                f"| {arrow} | `{i.format}` | {i.definition.replace('|', '/')} |"
+                f"| {arrow} | {agg_zh[i.aggregation]} | {shown} "
+                f"| {i.definition.replace('|', '/')} |"
             )
         lines.append("")
+    lines += ["## 明细度量 Display measures", "",
+              "Counts and sums of the dashboard detail tables; not indicators of indicators.md.",
+              "", "| metric | 名称 | unit | format | table | description |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    for m in load_measures():
+        lines.append(f"| `{m.column_name}` | {m.name_zh} | {m.unit} | `{m.format}` "
+                     f"| `{m.table}` | {m.description} |")
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ import yaml
 
 from dagster_project.superset.charts import Chart
 from dagster_project.superset.dashboards import Dashboard, all_dashboards
-from dagster_project.superset.datasets import MIN_ORG_LEVEL, Dataset, all_datasets
+from dagster_project.superset.datasets import Dataset, all_datasets
 
 NAMESPACE = uuid.UUID("6f3d7a52-1c0e-4b8e-9a57-70756875690a")  # fixed once: "puhui"
 DATABASE_KEY = "puhui_serving"
@@ -122,22 +122,19 @@ def chart_doc(chart: Chart) -> dict[str, Any]:
 
 
 def _select_filter(fid: str, name: str, col: str, dataset: str, excluded: list[int], *,
-                   ascending: bool, sort_metric: str | None, parents: list[str]) -> dict[str, Any]:
-    """A single-value select that starts on its first option (no fixed default).
+                   first: bool, parents: list[str]) -> dict[str, Any]:
+    """A single-value select; ``first`` opens it on its first option (the latest date).
 
-    The option query orders by ``sort_metric`` (a saved metric of ``dataset``), or by
-    the column itself without one; the plugin keeps that order and picks row 0.
-    ``requiredFirst`` makes the dashboard apply that first value before any chart
-    queries, and a cascaded child falls back to its first option when its value is
-    not among the options the new parent value gives.
+    The org filters start empty: no org filter means every row the user may see,
+    which row-level security already narrows to their own 法人行社 or 支行, so
+    everyone opens on their own org's figures with nothing to pick. Choosing a
+    法人行社 narrows to its subtree; a cascaded 支行/网点 only offers what lies under it.
     """
     control: dict[str, Any] = {
-        "enableEmptyFilter": True, "defaultToFirstItem": True, "multiSelect": False,
-        "searchAllOptions": False, "inverseSelection": False, "sortAscending": ascending,
+        "enableEmptyFilter": first, "defaultToFirstItem": first, "multiSelect": False,
+        "searchAllOptions": False, "inverseSelection": False, "sortAscending": not first,
         "creatable": False}
-    if sort_metric is not None:
-        control["sortMetric"] = sort_metric  # where Superset's filter editor keeps it
-    return {
+    out = {
         "id": fid, "name": name, "type": "NATIVE_FILTER", "filterType": "filter_select",
         "description": "",
         "targets": [{"column": {"name": col}, "datasetUuid": uuid_for("dataset", dataset)}],
@@ -145,32 +142,25 @@ def _select_filter(fid: str, name: str, col: str, dataset: str, excluded: list[i
         "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
         "cascadeParentIds": parents,
         "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
-        "sortMetric": sort_metric,
-        "requiredFirst": True,
     }
+    if first:
+        out["requiredFirst"] = True
+    return out
 
 
 def native_filters(dash: Dashboard, ids: dict[str, int]) -> list[dict[str, Any]]:
-    """业务日期 (latest first) and 法人行社 → 支行 → 网点, each on its first option.
-
-    The org filters sort by MIN(org_level) ascending, so the first option is the
-    highest org the user's row-level security lets them see: 全部 (the province)
-    for admin and province users, their own bank or sub-branch for a restricted
-    user, then 全部 below it. Everyone opens on their own org's figures.
-    """
-    ds = "org_indicator_wide"
+    """业务日期 (latest first) and 法人行社 → 支行 → 网点 (empty: everything visible)."""
+    ds = "srv_indicator_leaf"
     p = f"NATIVE_FILTER-{dash.key}-"
     not_org = sorted(ids[k] for k in dash.not_by_org)
-    by_level = {"ascending": True, "sort_metric": MIN_ORG_LEVEL["metric_name"]}
     return [
         _select_filter(p + "date", "业务日期", "biz_dt", ds,
-                       sorted(ids[k] for k in dash.not_by_date), ascending=False,
-                       sort_metric=None, parents=[]),
-        _select_filter(p + "lvl2", "法人行社", "lvl2_org_name", ds, not_org, **by_level,
+                       sorted(ids[k] for k in dash.not_by_date), first=True, parents=[]),
+        _select_filter(p + "lvl2", "法人行社", "lvl2_org_name", ds, not_org, first=False,
                        parents=[]),
-        _select_filter(p + "lvl3", "支行", "lvl3_org_name", ds, not_org, **by_level,
+        _select_filter(p + "lvl3", "支行", "lvl3_org_name", ds, not_org, first=False,
                        parents=[p + "lvl2"]),
-        _select_filter(p + "lvl4", "网点", "lvl4_org_name", ds, not_org, **by_level,
+        _select_filter(p + "lvl4", "网点", "lvl4_org_name", ds, not_org, first=False,
                        parents=[p + "lvl3"]),
     ]
 
@@ -292,9 +282,11 @@ def stale_files(root: Path = ASSETS_DIR) -> list[str]:
 
 
 def dashboard_query(chart: Chart, dash: Dashboard, datasource_id: int, biz_dt: str,
-                    path: tuple[str, str, str] = ("全部", "全部", "全部")) -> dict[str, Any]:
+                    path: tuple[str | None, str | None, str | None] = (None, None, None),
+                    ) -> dict[str, Any]:
     """The chart-data request a dashboard sends for ``chart`` with its filters set.
 
+    ``path`` is the 法人行社 / 支行 / 网点 picked (None: that filter left empty).
     Mirrors the native filters' scoping: trends ignore the date filter, rankings
     ignore the org filters. Used by the tests and bench/bench_superset.py.
     """
@@ -306,7 +298,8 @@ def dashboard_query(chart: Chart, dash: Dashboard, datasource_id: int, biz_dt: s
     if chart.key not in dash.not_by_org:
         for col, val in zip(("lvl2_org_name", "lvl3_org_name", "lvl4_org_name"), path,
                             strict=True):
-            extra.append({"col": col, "op": "IN", "val": [val]})
+            if val is not None:
+                extra.append({"col": col, "op": "IN", "val": [val]})
     q["filters"] = list(q["filters"]) + extra
     qc["queries"] = [q]
     return qc

@@ -3,8 +3,9 @@
 Each returns a :class:`Chart` holding both the explore ``params`` (what the UI
 renders) and the chart-data ``query`` the same chart asks for, so the tests and
 the benchmark can ask Superset's chart-data API exactly what a dashboard asks.
-Charts only select or group published columns with the dictionary's saved
-metrics (``MAX(<code>)``): no chart computes a formula of its own.
+Charts only group the serving tables' label columns and use the dictionary's saved
+metrics (:mod:`.metrics`): no chart computes a formula, names a unit or picks a
+number format of its own (dashboards.py passes them from the dictionary).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 NO_TIME = "No filter"
+NOT_NULL = None  # a fixed filter value: the column IS NOT NULL (e.g. rows under some 支行)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ def _filters(where: dict[str, Any] | None) -> tuple[list[dict], list[dict]]:
     """Fixed filters as (explore adhoc_filters, chart-data query filters)."""
     adhoc, query = [], []
     for col, val in (where or {}).items():
+        if val is NOT_NULL:
+            adhoc.append({"clause": "WHERE", "expressionType": "SIMPLE", "subject": col,
+                          "operator": "IS NOT NULL", "comparator": None, "isExtra": False,
+                          "filterOptionName": f"filter_{col}"})
+            query.append({"col": col, "op": "IS NOT NULL"})
+            continue
         vals = val if isinstance(val, list) else [val]
         adhoc.append({"clause": "WHERE", "expressionType": "SIMPLE", "subject": col,
                       "operator": "IN", "comparator": vals, "isExtra": False,
@@ -72,7 +80,7 @@ def trend(key: str, title: str, dataset: str, metrics: list[str], fmt: str,
     params = {"viz_type": viz, "x_axis": "biz_date", "time_grain_sqla": "P1D",
               "metrics": metrics, "groupby": [], "adhoc_filters": adhoc, "row_limit": 10000,
               "order_desc": True, "truncate_metric": True, "show_legend": True,
-              "legendType": "scroll", "legendOrientation": "top", "x_axis_time_format": "%m-%d",
+              "legendType": "plain", "legendOrientation": "top", "x_axis_time_format": "%m-%d",
               "y_axis_format": fmt, "rich_tooltip": True, "markerEnabled": True,
               "markerSize": 4, "zoomable": False, "time_range": NO_TIME,
               "comparison_type": "values", "annotation_layers": []}
@@ -106,9 +114,12 @@ def pie(key: str, title: str, dataset: str, groupby: str, metric: str,
     adhoc, qf = _filters(where)
     params = {"viz_type": "pie", "groupby": [groupby], "metric": metric, "adhoc_filters": adhoc,
               "row_limit": 100, "sort_by_metric": True, "color_scheme": "supersetColors",
-              "show_labels": True, "show_legend": True, "legendType": "scroll",
-              "legendOrientation": "top", "label_type": "key_percent", "number_format": fmt,
-              "donut": True, "innerRadius": 35, "outerRadius": 70, "labels_outside": True,
+              # Labels (name and share) outside on lines around a small ring, so none
+              # is cut at the chart edge; they name every slice, so no legend to page.
+              "show_labels": True, "show_legend": False, "legendType": "plain",
+              "legendOrientation": "bottom", "label_type": "key_percent", "number_format": fmt,
+              "donut": True, "innerRadius": 18, "outerRadius": 30, "labels_outside": True,
+              "label_line": True, "show_labels_threshold": 0,
               "time_range": NO_TIME}
     q = _base_query(qf, columns=[groupby], metrics=[metric], orderby=[[metric, False]],
                     row_limit=100)
@@ -122,7 +133,7 @@ def bar(key: str, title: str, dataset: str, x: str, metrics: list[str], fmt: str
     params = {"viz_type": "echarts_timeseries_bar", "x_axis": x, "metrics": metrics,
               "groupby": [], "adhoc_filters": adhoc, "row_limit": row_limit,
               "x_axis_sort": metrics[0], "x_axis_sort_asc": False, "order_desc": True,
-              "stack": "Stack" if stack else None, "show_legend": True, "legendType": "scroll",
+              "stack": "Stack" if stack else None, "show_legend": True, "legendType": "plain",
               "legendOrientation": "top", "y_axis_format": fmt, "rich_tooltip": True,
               "orientation": "vertical", "time_range": NO_TIME, "truncate_metric": True,
               "show_value": False, "xAxisLabelRotation": 45}

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dagster_project.indicators import indicator, load_measures
 from dagster_project.superset.charts import (
+    NOT_NULL,
     Chart,
     bar,
     big_number,
@@ -20,25 +22,28 @@ from dagster_project.superset.charts import (
     table,
     trend,
 )
+from dagster_project.superset.metrics import MetricVariant, variants
 
-ORG = "org_indicator_wide"
-MGR = "mgr_indicator_scope"
-CLASS = "loan_five_class"
-MIGRATION = "loan_class_migration"
-LAPSE = "policy_lapse_reasons"
-VISITS = "visit_points"
-SCORE = "mgr_scorecard"
-STRUCT = "incl_structure"
-PRODUCT = "loan_product_quality"
-SELLER = "policy_lapse_by_seller"
-GRIDS = "grid_points"
-SEGMENT = {"dimension": "cust_segment"}
-BY_PROD = {"dimension": "prod_cd"}
-MONEY, PCT, COUNT = ",.0f", ".2%", ",.0f"
-# The org filters open on the highest org the user may see (bundle.native_filters).
-FILTER_NOTE = ("默认显示最新业务日期、本机构数据（全省用户为全省，法人行社/支行用户为本机构）；"
-               "依次选择 法人行社 → 支行 → 网点 下钻。"
-               "排名表列出所选日期的全部支行/网点（受数据权限限制）。")
+# Which serving table holds an indicator's parts (dictionary ``fact``).
+FACT_DATASET = {"leaf": "srv_indicator_leaf", "customer": "srv_indicator_customer",
+                "flags": "srv_org_flags_daily"}
+LEAF = FACT_DATASET["leaf"]
+CUSTOMER = FACT_DATASET["customer"]
+FLAGS = FACT_DATASET["flags"]
+MIGRATION = "srv_loan_migration"
+VISITS = "srv_visit_points"
+WARNINGS = "srv_business_warnings"
+SCORE = "srv_mgr_scorecard"
+GRIDS = "srv_grid_points"
+# Money as the bank reads it: 亿元 for cards and trends at bank level and above, 万元
+# for what sits below (支行/网点 rankings, products, managers).
+BANK, BRANCH = "亿元", "万元"
+UNDER_LVL2 = {"lvl2_org_no": NOT_NULL}  # rows under some 法人行社 (not 省联社本级)
+UNDER_LVL3 = {"lvl3_org_no": NOT_NULL}
+AT_OUTLETS = {"org_level": 4}
+FILTER_NOTE = ("默认显示最新业务日期、本人可见的全部机构"
+               "（全省用户为全省，法人行社/支行用户为本机构）；"
+               "依次选择 法人行社 → 支行 → 网点 下钻，不选即为全部。")
 
 Cell = tuple[Chart | str, int, int]  # (chart or markdown text, width of 12, height units)
 
@@ -57,60 +62,104 @@ class Dashboard:
         return [c for row in self.rows for c, _, _ in row if isinstance(c, Chart)]
 
 
-def _card(key: str, title: str, metric: str, fmt: str, sub: str = "") -> Cell:
-    return (big_number(key, title, ORG, metric, fmt, sub), 2, 28)
+def shown(code: str, scale: str = BANK) -> MetricVariant:
+    """The metric of ``code`` as shown: money in ``scale``, a ratio change in 个百分点."""
+    options = variants(indicator(code))
+    for v in options:
+        if v.percentage_points:
+            return v
+    for v in options:
+        if v.scale == scale:
+            return v
+    return options[0]
+
+
+def names(codes: list[str], scale: str = BRANCH) -> list[str]:
+    return [shown(c, scale).name for c in codes]
+
+
+def fmt(code: str, scale: str = BANK) -> str:
+    return shown(code, scale).d3format
+
+
+def _dataset(codes: list[str]) -> str:
+    facts = {indicator(c).fact for c in codes}
+    if len(facts) != 1:
+        raise ValueError(f"{codes} span the facts {sorted(facts)}: one chart reads one table")
+    return FACT_DATASET[facts.pop()]
+
+
+def card(key: str, code: str, scale: str = BANK) -> Cell:
+    """A headline card: the dictionary's title, unit and format for ``code``."""
+    ind = indicator(code)
+    if ind.aggregation == "flag":
+        # 达标 / 未达标 as words, with the reason beside it when the flag is undefined
+        return (table(key, ind.name_zh, FLAGS, [],
+                      [ind.column_name + "_label", ind.column_name + "_note"]), 2, 28)
+    v = shown(code, scale)
+    return (big_number(key, v.title, _dataset([code]), v.name, v.d3format), 2, 28)
+
+
+def series_title(codes: list[str], scale: str, what: str) -> str:
+    """A chart title from the dictionary names of its metrics and their one unit."""
+    vs = [shown(c, scale) for c in codes]
+    unit = {indicator(c).unit_label(scale) for c in codes}
+    text = "、".join(indicator(c).name_zh for c in codes)
+    one_unit = unit.pop() if len(unit) == 1 and "" not in unit and vs else ""
+    if what.startswith("（"):  # a qualifier: 不良贷款率（按法人行社）, 贷款余额（万元，按产品）
+        inner = what[1:-1]
+        return f"{text}（{one_unit}，{inner}）" if one_unit else f"{text}（{inner}）"
+    return f"{text}{what}（{one_unit}）" if one_unit else text + what
+
+
+def measure(code: str) -> str:
+    return code.lower()
+
+
+def measure_title(code: str) -> str:
+    return next(m for m in load_measures() if m.code == code).title()
 
 
 def cockpit() -> Dashboard:
-    money, pct = ",.0f", ".2%"
-    headline = [
-        _card("cockpit_dep_bal", "各项存款余额（元）", "dep_bal", money),
-        _card("cockpit_loan_bal", "各项贷款余额（元）", "loan_bal", money),
-        _card("cockpit_npl_ratio", "不良贷款率", "npl_ratio", pct),
-        _card("cockpit_incl_bal", "普惠贷款余额（元）", "incl_bal", money),
-        _card("cockpit_two_increase", "两增达标（1=达标）", "two_increase_met", "d",
-              "普惠增速≥各项贷款增速且户数不减"),
-        _card("cockpit_visit_mtd", "本月走访次数", "visit_cnt_mtd", ",.0f"),
-    ]
-    changes = [
-        _card("cockpit_dep_ytd", "存款比年初（元）", "dep_bal_ytd_chg", money),
-        _card("cockpit_dep_mtd", "存款比月初（元）", "dep_bal_mtd_chg", money),
-        _card("cockpit_loan_ytd", "贷款比年初（元）", "loan_bal_ytd_chg", money),
-        _card("cockpit_npl_ytd", "不良率比年初", "npl_ratio_ytd_chg", pct),
-        _card("cockpit_incl_ytd", "普惠贷款比年初（元）", "incl_bal_ytd_chg", money),
-        _card("cockpit_visit_ytd", "本年走访次数", "visit_cnt_ytd", ",.0f"),
-    ]
+    headline = [card("cockpit_dep_bal", "DEP_BAL"), card("cockpit_loan_bal", "LOAN_BAL"),
+                card("cockpit_npl_ratio", "NPL_RATIO"), card("cockpit_incl_bal", "INCL_BAL"),
+                card("cockpit_two_increase", "TWO_INCREASE_MET"),
+                card("cockpit_visit_mtd", "VISIT_CNT_MTD")]
+    changes = [card("cockpit_dep_ytd", "DEP_BAL_YTD_CHG"),
+               card("cockpit_dep_mtd", "DEP_BAL_MTD_CHG"),
+               card("cockpit_loan_ytd", "LOAN_BAL_YTD_CHG"),
+               card("cockpit_npl_ytd", "NPL_RATIO_YTD_CHG"),
+               card("cockpit_incl_ytd", "INCL_BAL_YTD_CHG"),
+               card("cockpit_visit_ytd", "VISIT_CNT_YTD")]
+    bal = ["DEP_BAL", "LOAN_BAL", "INCL_BAL"]
+    ratios = ["NPL_RATIO", "OVD_RATIO", "INCL_SHARE"]
     trends = [
-        (trend("cockpit_trend_bal", "存贷款余额走势", ORG, ["dep_bal", "loan_bal", "incl_bal"],
-               "~s"), 6, 50),
-        (trend("cockpit_trend_ratio", "不良率与普惠占比走势", ORG,
-               ["npl_ratio", "ovd_ratio", "incl_share"], ".2%"), 6, 50),
+        (trend("cockpit_trend_bal", series_title(bal, BANK, "走势"), LEAF, names(bal, BANK),
+               fmt("DEP_BAL")), 6, 50),
+        (trend("cockpit_trend_ratio", series_title(ratios, BANK, "走势"), LEAF, names(ratios),
+               fmt("NPL_RATIO")), 6, 50),
     ]
+    rank = ["DEP_BAL", "DEP_BAL_YTD_CHG", "DEP_BAL_MTD_CHG", "LOAN_BAL", "LOAN_BAL_YTD_CHG",
+            "NPL_RATIO", "INCL_BAL"]
+    rank_legal = [(table("cockpit_rank_legal", "法人行社排名（按" + shown("DEP_BAL").title + "）",
+                         LEAF, ["lvl2_org_name"], names(rank, BANK), where=UNDER_LVL2), 12, 45)]
+    rank_branch = [(table("cockpit_rank_branch", "支行排名（按" + shown("DEP_BAL", BRANCH).title
+                          + "）", LEAF, ["lvl2_org_name", "lvl3_org_name"], names(rank),
+                          where=UNDER_LVL3), 12, 60)]
+    mgr = ["DEP_BAL", "DEP_BAL_YTD_CHG", "DEP_DAVG_MTD", "DEP_DAVG_YTD", "LOAN_BAL",
+           "VISIT_CNT_MTD"]
+    managers = [(table("cockpit_mgr_deposit", "客户经理明细", LEAF,
+                       ["mgr_no", "mgr_name", "mgr_org_name"], names(mgr), row_limit=200,
+                       where={"mgr_no": NOT_NULL}), 12, 60)]
     warnings = [  # issue 16: the day's business early warnings, under row-level security
-        (table("cockpit_warnings", "今日经营预警", "business_warnings",
-               ["severity_label", "rule_name", "org_name"],
-               ["warning_cnt", "warning_value", "warning_threshold"], row_limit=200), 12, 50),
-    ]
-    rank_metrics = ["dep_bal", "dep_bal_ytd_chg", "dep_bal_mtd_chg", "loan_bal",
-                    "loan_bal_ytd_chg", "npl_ratio", "incl_bal"]
-    rank_legal = [
-        (table("cockpit_rank_legal", "法人行社排名（存款余额）", ORG, ["org_name"], rank_metrics,
-               where={"org_level": 2}), 12, 45),
-    ]
-    rank_branch = [
-        (table("cockpit_rank_branch", "支行排名（存款余额）", ORG, ["lvl2_org_name", "org_name"],
-               rank_metrics, where={"org_level": 3}), 12, 60),
-    ]
-    managers = [
-        (table("cockpit_mgr_deposit", "客户经理存款明细", MGR,
-               ["mgr_no", "mgr_name", "mgr_org_name"],
-               ["dep_bal", "dep_bal_ytd_chg", "dep_davg_mtd", "dep_davg_ytd", "loan_bal",
-                "visit_cnt_mtd"], row_limit=200), 12, 60),
-    ]
-    note = ("**口径**：所有数字取自已发布的指标库（indicator_value），与《指标字典》一致。"
-            "默认显示最新业务日期、本机构数据：全省用户为全省（法人行社/支行/网点 = 全部），"
-            "法人行社、支行用户为本行社、本支行；依次选择 法人行社 → 支行 → 网点 下钻。"
-            "排名表按所选日期列出全部机构（受数据权限限制）；右键任一数字可“钻取明细”。")
+        (table("cockpit_warnings", "今日经营预警", WARNINGS,
+               ["severity_name", "rule_name", "org_name"],
+               ["warning_cnt", "warning_value", "warning_threshold"], row_limit=200), 12, 50)]
+    note = ("**口径**：所有指标由《指标字典》生成：余额按记账机构求和，"
+            "比率为分子分母各自求和后相除，"
+            "户数按客户去重，两增只对法人行社判定；与已发布的指标库（indicator_value）一致。"
+            "卡片与走势以亿元显示，支行与客户经理明细以万元显示；比年初变化的比率以个百分点显示。"
+            + FILTER_NOTE)
     return Dashboard(
         "cockpit", "行长战情室", "cockpit",
         rows=[[(note, 12, 12)], headline, changes, warnings, trends, rank_legal, rank_branch,
@@ -122,149 +171,147 @@ def cockpit() -> Dashboard:
 
 def inclusive() -> Dashboard:
     k = "incl_"
-    cards = [
-        _card(k + "bal", "普惠贷款余额（元）", "incl_bal", MONEY),
-        _card(k + "cust", "普惠贷款户数", "incl_cust_cnt", COUNT),
-        _card(k + "share", "普惠贷款占比", "incl_share", PCT),
-        _card(k + "growth", "普惠贷款增速", "incl_growth_ytd", PCT),
-        _card(k + "loan_growth", "各项贷款增速", "loan_growth_ytd", PCT),
-        _card(k + "two_increase", "两增达标（1=达标）", "two_increase_met", "d",
-              "普惠增速≥各项贷款增速且户数不减"),
-    ]
-    cards2 = [
-        _card(k + "bal_ytd", "普惠贷款比年初（元）", "incl_bal_ytd_chg", MONEY),
-        _card(k + "cust_ytd", "普惠户数比年初", "incl_cust_ytd_chg", COUNT),
-        _card(k + "npl", "普惠不良率", "incl_npl_ratio", PCT,
-              "容忍度：≤ 各项贷款不良率 + 3个百分点"),
-        _card(k + "bank_npl", "各项贷款不良率", "npl_ratio", PCT),
-        _card(k + "coverage", "网格授信覆盖率", "grid_credit_coverage", PCT),
-        _card(k + "use_rate", "用信率", "credit_use_rate", PCT),
-    ]
+    cards = [card(k + "bal", "INCL_BAL"), card(k + "cust", "INCL_CUST_CNT"),
+             card(k + "share", "INCL_SHARE"), card(k + "growth", "INCL_GROWTH_YTD"),
+             card(k + "loan_growth", "LOAN_GROWTH_YTD"),
+             card(k + "two_increase", "TWO_INCREASE_MET")]
+    cards2 = [card(k + "bal_ytd", "INCL_BAL_YTD_CHG"), card(k + "cust_ytd", "INCL_CUST_YTD_CHG"),
+              card(k + "npl", "INCL_NPL_RATIO"), card(k + "bank_npl", "NPL_RATIO"),
+              card(k + "coverage", "GRID_CREDIT_COVERAGE"), card(k + "use_rate", "CREDIT_USE_RATE")]
+    npl = ["INCL_NPL_RATIO", "NPL_RATIO"]
     trends = [
-        (trend(k + "trend_bal", "普惠贷款余额与户数走势", ORG, ["incl_bal"], "~s"), 6, 50),
-        (trend(k + "trend_npl", "普惠不良率与各项贷款不良率", ORG,
-               ["incl_npl_ratio", "npl_ratio"], PCT), 6, 50),
+        (trend(k + "trend_bal", series_title(["INCL_BAL"], BANK, "走势"), LEAF,
+               names(["INCL_BAL"], BANK), fmt("INCL_BAL")), 6, 50),
+        (trend(k + "trend_npl", series_title(npl, BANK, "走势"), LEAF, names(npl),
+               fmt("NPL_RATIO")), 6, 50),
     ]
+    rank = ["INCL_BAL_YTD_CHG", "INCL_BAL", "INCL_GROWTH_YTD", "LOAN_GROWTH_YTD",
+            "INCL_NPL_RATIO"]
     ranking = [
-        (table(k + "rank", "支行普惠贷款净增排名", ORG, ["lvl2_org_name", "org_name"],
-               ["incl_bal_ytd_chg", "incl_bal", "incl_cust_cnt", "incl_cust_ytd_chg",
-                "incl_growth_ytd", "loan_growth_ytd", "two_increase_met", "incl_npl_ratio"],
-               where={"org_level": 3}), 12, 55),
+        (table(k + "rank", "支行普惠贷款排名（按" + shown("INCL_BAL_YTD_CHG", BRANCH).title + "）",
+               LEAF, ["lvl2_org_name", "lvl3_org_name"], names(rank), where=UNDER_LVL3),
+         7, 55),
+        (table(k + "rank_cust", "支行普惠户数", CUSTOMER, ["lvl2_org_name", "lvl3_org_name"],
+               names(["INCL_CUST_CNT", "INCL_CUST_YTD_CHG"]), where=UNDER_LVL3), 5, 55),
     ]
+    grid_codes = ["GRID_CREDIT_COVERAGE", "CREDIT_USE_RATE"]
     grid = [
-        (bar(k + "grid", "网格授信覆盖与用信（支行）", ORG, "org_name",
-             ["grid_credit_coverage", "credit_use_rate"], PCT, where={"org_level": 3}), 6, 50),
-        (table(k + "grid_table", "网格户数与授信户数（支行）", ORG, ["org_name"],
-               ["grid_hh_cnt", "credit_cust_cnt", "grid_credit_coverage", "credit_use_rate"],
-               where={"org_level": 3}, order_by="grid_credit_coverage"), 6, 50),
+        (bar(k + "grid", series_title(grid_codes, BRANCH, "（支行）"), CUSTOMER, "lvl3_org_name",
+             names(grid_codes), fmt("GRID_CREDIT_COVERAGE"), where=UNDER_LVL3), 6, 50),
+        (table(k + "grid_table", series_title(["GRID_HH_CNT", "CREDIT_CUST_CNT"], BRANCH,
+                                              "（支行）"), CUSTOMER, ["lvl3_org_name"],
+               names(["GRID_HH_CNT", "CREDIT_CUST_CNT", *grid_codes]), where=UNDER_LVL3,
+               order_by=shown("GRID_CREDIT_COVERAGE").name), 6, 50),
     ]
+    seg = names(["INCL_BAL"], BRANCH)[0]
     structure = [
-        (pie(k + "by_segment", "普惠贷款结构（客户类型，余额）", STRUCT, "member_label",
-             "struct_incl_bal", where=SEGMENT), 4, 55),
-        (table(k + "segment_table", "普惠贷款按客户类型", STRUCT,
-               ["cust_type_group", "member_label"],
-               ["struct_incl_bal", "struct_incl_cust", "struct_incl_loans"], where=SEGMENT),
-         4, 55),
-        (table(k + "product_table", "普惠贷款按产品", STRUCT, ["member_label"],
-               ["struct_incl_bal", "struct_incl_cust", "struct_incl_loans"], where=BY_PROD),
-         4, 55),
+        (pie(k + "by_segment", series_title(["INCL_BAL"], BRANCH, "（按客户类型）"), LEAF,
+             "cust_type_name", seg, fmt=fmt("INCL_BAL", BRANCH),
+             where={"cust_type_name": NOT_NULL}), 4, 55),
+        (table(k + "segment_table", "普惠贷款按客户类型", CUSTOMER, ["cust_type_name"],
+               names(["INCL_CUST_CNT"]), where={"role": "incl"}), 4, 55),
+        (table(k + "product_table", series_title(["INCL_BAL"], BRANCH, "（按产品）"), LEAF,
+               ["prod_name"], [seg], where={"prod_name": NOT_NULL}), 4, 55),
     ]
-    note = ("**普惠金融**：“两增”= 普惠型贷款增速不低于各项贷款增速、有贷款余额户数不低于年初；"
-            "普惠不良率容忍度为不高于各项贷款不良率3个百分点。" + FILTER_NOTE)
+    note = ("**普惠金融**：“两增”= 普惠型贷款增速不低于各项贷款增速、有贷款余额户数不低于年初，"
+            "按法人行社判定；普惠不良率容忍度为不高于各项贷款不良率3个百分点。" + FILTER_NOTE)
     return Dashboard("inclusive", "普惠金融", "inclusive",
                      rows=[[(note, 12, 12)], cards, cards2, structure, trends, ranking, grid],
                      not_by_date=frozenset({k + "trend_bal", k + "trend_npl"}),
-                     not_by_org=frozenset({k + "rank", k + "grid", k + "grid_table"}))
+                     not_by_org=frozenset({k + "rank", k + "rank_cust", k + "grid",
+                                           k + "grid_table"}))
 
 
 def asset_quality() -> Dashboard:
     k = "aq_"
-    cards = [
-        _card(k + "loan", "各项贷款余额（元）", "loan_bal", MONEY),
-        _card(k + "sm", "关注类贷款余额（元）", "sm_bal", MONEY),
-        _card(k + "npl_bal", "不良贷款余额（元）", "npl_bal", MONEY),
-        _card(k + "npl", "不良贷款率", "npl_ratio", PCT),
-        _card(k + "ovd", "逾期贷款率", "ovd_ratio", PCT),
-        _card(k + "dev", "不良偏离度", "npl_deviation", PCT, "逾期90天以上 / 不良"),
-    ]
+    cards = [card(k + "loan", "LOAN_BAL"), card(k + "sm", "SM_BAL"),
+             card(k + "npl_bal", "NPL_BAL"), card(k + "npl", "NPL_RATIO"),
+             card(k + "ovd", "OVD_RATIO"), card(k + "dev", "NPL_DEVIATION")]
+    by_class = names(["LOAN_BAL"], BRANCH)[0]
     structure = [
-        (pie("aq_five_class", "五级分类结构（余额）", CLASS, "five_class_label",
-             "class_loan_bal"), 4, 55),
-        (table("aq_five_class_table", "五级分类明细", CLASS, ["five_class", "five_class_label"],
-               ["class_loan_bal", "class_loan_cnt", "class_ovd_bal"], order_by="class_loan_bal"),
-         4, 55),
-        (trend(k + "trend", "不良率、逾期率走势", ORG, ["npl_ratio", "ovd_ratio",
-               "npl_ratio_ytd_chg"], PCT), 4, 55),
+        (pie("aq_five_class", series_title(["LOAN_BAL"], BRANCH, "（按五级分类）"), LEAF,
+             "five_class_name", by_class, fmt=fmt("LOAN_BAL", BRANCH),
+             where={"five_class": NOT_NULL}), 4, 55),
+        (table("aq_five_class_table", "五级分类明细", LEAF, ["five_class_name"],
+               [by_class, measure("LOAN_COUNT"), *names(["OVD_BAL"])],
+               where={"five_class": NOT_NULL}, order_by=measure("LOAN_COUNT")), 4, 55),
+        (trend(k + "trend", series_title(["NPL_RATIO", "OVD_RATIO"], BANK, "走势"), LEAF,
+               names(["NPL_RATIO", "OVD_RATIO"]), fmt("NPL_RATIO")), 4, 55),
     ]
-    by_org = [
-        (bar(k + "by_org", "支行不良率与逾期率", ORG, "org_name", ["npl_ratio", "ovd_ratio"], PCT,
-             where={"org_level": 3}), 12, 50),
+    # The chart of issue 13: each 法人行社's own published NPL_RATIO, no 全部 bar.
+    by_legal = [
+        (bar(k + "by_legal", series_title(["NPL_RATIO"], BANK, "（按法人行社）"), LEAF,
+             "lvl2_org_name", names(["NPL_RATIO"]), fmt("NPL_RATIO"), where=UNDER_LVL2),
+         6, 50),
+        (bar(k + "by_org", series_title(["NPL_RATIO", "OVD_RATIO"], BANK, "（按支行）"), LEAF,
+             "lvl3_org_name", names(["NPL_RATIO", "OVD_RATIO"]), fmt("NPL_RATIO"),
+             where=UNDER_LVL3), 6, 50),
     ]
     org_table = [
-        (table(k + "org_table", "支行资产质量", ORG, ["lvl2_org_name", "org_name"],
-               ["loan_bal", "npl_bal", "npl_ratio", "npl_ratio_ytd_chg", "ovd_bal", "ovd_ratio",
-                "ovd90_bal", "npl_deviation"], where={"org_level": 3}, order_by="npl_ratio"),
-         12, 50),
+        (table(k + "org_table", "支行资产质量", LEAF, ["lvl2_org_name", "lvl3_org_name"],
+               names(["LOAN_BAL", "NPL_BAL", "NPL_RATIO", "NPL_RATIO_YTD_CHG", "OVD_BAL",
+                      "OVD_RATIO", "OVD90_BAL", "NPL_DEVIATION"]), where=UNDER_LVL3,
+               order_by=shown("NPL_RATIO").name), 12, 50),
     ]
+    prod = ["LOAN_BAL", "NPL_BAL", "NPL_RATIO", "OVD_BAL", "OVD_RATIO"]
     by_product = [
-        (bar(k + "by_product", "分产品不良率与逾期率", PRODUCT, "prod_cd",
-             ["prod_npl_ratio", "prod_ovd_ratio"], PCT), 6, 50),
-        (table(k + "product_table", "分产品资产质量", PRODUCT, ["prod_cd"],
-               ["prod_loan_bal", "prod_npl_bal", "prod_npl_ratio", "prod_ovd_bal",
-                "prod_ovd_ratio"], order_by="prod_loan_bal"), 6, 50),
+        (bar(k + "by_product", series_title(["NPL_RATIO", "OVD_RATIO"], BANK, "（按产品）"), LEAF,
+             "prod_name", names(["NPL_RATIO", "OVD_RATIO"]), fmt("NPL_RATIO"),
+             where={"prod_name": NOT_NULL}), 6, 50),
+        (table(k + "product_table", "分产品资产质量", LEAF, ["prod_name"], names(prod),
+               where={"prod_name": NOT_NULL}, order_by=names(["LOAN_BAL"])[0]), 6, 50),
     ]
     migration = [
-        (pivot("aq_migration", "五级分类迁移（较上一日，余额）", MIGRATION, ["from_class_label"],
-               ["to_class_label"], "migration_bal"), 7, 50),
+        (pivot("aq_migration",
+               "五级分类" + measure_title("MIGRATION_BAL").replace("（", "（较上一日，"), MIGRATION, ["from_class_name"], ["to_class_name"],
+               measure("MIGRATION_BAL"), fmt=next(m.format for m in load_measures()
+                                                   if m.code == "MIGRATION_BAL")), 7, 50),
         # All (from, to) pairs, not only downgrades: on a quiet day there are none, and
-        # an empty table reads as broken. 是否下迁 marks the ones that matter.
-        (table("aq_migration_list", "迁移明细（笔数与余额）", MIGRATION,
-               ["from_class_label", "to_class_label", "downgrade_label"],
-               ["migration_cnt", "migration_bal"]), 5, 50),
+        # an empty table reads as broken. 迁移方向 marks the ones that matter.
+        (table("aq_migration_list", "迁移明细", MIGRATION,
+               ["from_class_name", "to_class_name", "move_name"],
+               [measure("MIGRATION_CNT"), measure("MIGRATION_BAL")]), 5, 50),
     ]
-    note = "**资产质量**：五级分类、不良与逾期均取自已发布指标库及五级分类明细表。" + FILTER_NOTE
+    note = ("**资产质量**：五级分类、不良与逾期均由《指标字典》的度量在借据级事实表上计算。"
+            + FILTER_NOTE)
     return Dashboard("asset_quality", "资产质量", "asset-quality",
-                     rows=[[(note, 12, 10)], cards, structure, by_product, by_org, org_table,
+                     rows=[[(note, 12, 10)], cards, structure, by_legal, by_product, org_table,
                            migration],
                      not_by_date=frozenset({k + "trend"}),
-                     not_by_org=frozenset({k + "by_org", k + "org_table"}))
+                     not_by_org=frozenset({k + "by_legal", k + "by_org", k + "org_table"}))
 
 
 def visits() -> Dashboard:
     k = "visit_"
-    cards = [
-        _card(k + "d", "当日走访次数", "visit_cnt_d", COUNT),
-        _card(k + "mtd", "本月走访次数", "visit_cnt_mtd", COUNT),
-        _card(k + "ytd", "本年走访次数", "visit_cnt_ytd", COUNT),
-        _card(k + "cust", "本月走访户数", "visit_cust_mtd", COUNT),
-        _card(k + "per_mgr", "人均走访次数（本月）", "visit_per_mgr_mtd", ",.1f"),
-        _card(k + "conv", "走访转化率（本月）", "visit_conv_mtd", PCT),
-    ]
+    cards = [card(k + "d", "VISIT_CNT_D"), card(k + "mtd", "VISIT_CNT_MTD"),
+             card(k + "ytd", "VISIT_CNT_YTD"), card(k + "cust", "VISIT_CUST_MTD"),
+             card(k + "per_mgr", "VISIT_PER_MGR_MTD"), card(k + "conv", "VISIT_CONV_MTD")]
+    records = measure("VISIT_RECORDS")
     map_row = [
         (scatter_map(k + "map", "当日走访点位", VISITS, "lon", "lat"), 8, 70),
         (table(k + "today", "当日走访明细", VISITS,
-               ["mgr_name", "grid_name", "visit_type_label", "outcome_label", "satisfaction"],
-               ["visit_records"], row_limit=500), 4, 70),
+               ["mgr_name", "grid_name", "visit_type_name", "outcome_name", "satisfaction"],
+               [records], row_limit=500), 4, 70),
     ]
     grid_row = [
         (scatter_map(k + "grid_map", "网格中心点位", GRIDS, "lon", "lat", color=(31, 119, 180),
                      radius=2500), 8, 60),
-        (table(k + "grid_table", "网格户数", GRIDS, ["grid_name", "org_name"],
-               ["grid_households"], row_limit=500), 4, 60),
+        (table(k + "grid_table", measure_title("GRID_HOUSEHOLDS"), GRIDS,
+               ["grid_name", "org_name"], [measure("GRID_HOUSEHOLDS")], row_limit=500), 4, 60),
     ]
     breakdown = [
-        (pie(k + "by_type", "当日走访类型", VISITS, "visit_type_label", "visit_records"), 3, 50),
-        (pie(k + "by_outcome", "当日走访结果", VISITS, "outcome_label", "visit_records"), 3, 50),
-        (trend(k + "trend", "每日走访次数", ORG, ["visit_cnt_d"], COUNT, kind="bar"), 4, 50),
-        (big_number(k + "satis", "走访满意度（本月）", ORG, "visit_satis_mtd", ".2f",
-                    "1–5分"), 2, 50),
+        (pie(k + "by_type", "当日走访类型", VISITS, "visit_type_name", records), 3, 50),
+        (pie(k + "by_outcome", "当日走访结果", VISITS, "outcome_name", records), 3, 50),
+        (trend(k + "trend", series_title(["VISIT_CNT_D"], BANK, "走势"), LEAF,
+               names(["VISIT_CNT_D"]), fmt("VISIT_CNT_D"), kind="bar"), 4, 50),
+        card(k + "satis", "VISIT_SATIS_MTD")[:1] + (2, 50),  # type: ignore[operator]
     ]
+    rank = ["VISIT_CNT_MTD", "VISIT_PER_MGR_MTD", "VISIT_CONV_MTD", "VISIT_SATIS_MTD"]
     rankings = [
-        (table(k + "rank_org", "支行走访排名（本月）", ORG, ["lvl2_org_name", "org_name"],
-               ["visit_cnt_mtd", "visit_cust_mtd", "visit_per_mgr_mtd", "visit_conv_mtd",
-                "visit_satis_mtd"], where={"org_level": 3}), 6, 55),
-        (table(k + "rank_mgr", "客户经理走访排名（本月）", MGR, ["mgr_name", "mgr_org_name"],
-               ["visit_cnt_mtd", "visit_conv_mtd"]), 6, 55),
+        (table(k + "rank_org", "支行走访排名（本月）", LEAF, ["lvl2_org_name", "lvl3_org_name"],
+               names(rank), where=UNDER_LVL3), 6, 55),
+        (table(k + "rank_mgr", "客户经理走访排名（本月）", LEAF, ["mgr_name", "mgr_org_name"],
+               names(["VISIT_CNT_MTD", "VISIT_CONV_MTD"]), where={"mgr_no": NOT_NULL}), 6, 55),
     ]
     note = ("**走访监控**：点位为所选日期客户经理走访的定位，网格图为网格中心点（无在线底图）；"
             "人均走访 = 本月走访次数 / 在岗客户经理数，口径见《指标字典》。" + FILTER_NOTE)
@@ -276,35 +323,34 @@ def visits() -> Dashboard:
 
 def policy_lapse() -> Dashboard:
     k = "lapse_"
-    cards = [
-        _card(k + "inforce", "有效保单件数", "policy_inforce_cnt", COUNT),
-        _card(k + "grace", "宽限期保单件数", "policy_grace_cnt", COUNT),
-        _card(k + "lapsed", "失效保单件数", "policy_lapsed_cnt", COUNT),
-        _card(k + "rate", "失效率（件数）", "lapse_rate", PCT),
-        _card(k + "rate_prem", "失效率（保费）", "lapse_rate_prem", PCT),
-        _card(k + "followup", "失效清单处理率", "lapse_followup_rate", PCT),
-    ]
+    cards = [card(k + "inforce", "POLICY_INFORCE_CNT"), card(k + "grace", "POLICY_GRACE_CNT"),
+             card(k + "lapsed", "POLICY_LAPSED_CNT"), card(k + "rate", "LAPSE_RATE"),
+             card(k + "rate_prem", "LAPSE_RATE_PREM"),
+             card(k + "followup", "LAPSE_FOLLOWUP_RATE")]
+    lapsed = names(["POLICY_LAPSED_CNT"])[0]
     reasons = [
-        (pie(k + "reasons", "失效原因（件数）", LAPSE, "lapse_reason_label", "reason_lapsed_cnt"),
-         4, 55),
-        (table(k + "reason_table", "失效原因与跟进", LAPSE, ["lapse_reason_label"],
-               ["reason_lapsed_cnt", "reason_followed_cnt", "reason_lapsed_prem"]), 4, 55),
-        (big_number(k + "renewal", "30天内应收续期保费（元）", ORG, "renewal_due_30d", MONEY,
-                    "提醒客户按时缴费，防止失效"), 4, 25),
+        (pie(k + "reasons", series_title(["POLICY_LAPSED_CNT"], BRANCH, "（按失效原因）"), LEAF,
+             "lapse_reason_name", lapsed, where={"lapse_reason_name": NOT_NULL}), 4, 55),
+        (table(k + "reason_table", "失效原因与跟进", LEAF, ["lapse_reason_name"],
+               names(["POLICY_LAPSED_CNT", "LAPSE_FOLLOWUP_RATE"]),
+               where={"lapse_reason_name": NOT_NULL}), 4, 55),
+        card(k + "renewal", "RENEWAL_DUE_30D", BRANCH)[:1] + (4, 25),  # type: ignore[operator]
     ]
+    org = ["POLICY_INFORCE_CNT", "POLICY_LAPSED_CNT", "LAPSE_RATE", "LAPSE_RATE_PREM",
+           "LAPSE_FOLLOWUP_RATE", "RENEWAL_DUE_30D"]
     by_org = [
-        (table(k + "rank_org", "网点保单失效情况", ORG, ["lvl3_org_name", "org_name"],
-               ["policy_inforce_cnt", "policy_lapsed_cnt", "lapse_rate", "lapse_rate_prem",
-                "lapse_followup_rate", "renewal_due_30d"], where={"org_level": 4},
-               order_by="lapse_rate"), 8, 55),
-        (trend(k + "trend", "失效率走势", ORG, ["lapse_rate", "lapse_rate_prem",
-               "lapse_followup_rate"], PCT), 4, 55),
+        (table(k + "rank_org", "网点保单失效情况", LEAF, ["lvl3_org_name", "lvl4_org_name"],
+               names(org), where=AT_OUTLETS, order_by=names(["LAPSE_RATE"])[0]), 7, 55),
+        (trend(k + "trend", series_title(["LAPSE_RATE", "LAPSE_RATE_PREM",
+                                          "LAPSE_FOLLOWUP_RATE"], BANK, "走势"), LEAF,
+               names(["LAPSE_RATE", "LAPSE_RATE_PREM", "LAPSE_FOLLOWUP_RATE"]),
+               fmt("LAPSE_RATE")), 5, 55),
     ]
     by_seller = [
-        (table(k + "by_seller", "销售人员保单失效情况", SELLER, ["seller_no", "seller_name"],
-               ["seller_inforce_cnt", "seller_lapsed_cnt", "seller_lapse_rate",
-                "seller_lapse_rate_prem", "seller_followup_rate", "seller_lapsed_prem"],
-               order_by="seller_lapsed_cnt", row_limit=500), 12, 55),
+        (table(k + "by_seller", "销售人员保单失效情况", LEAF, ["seller_no", "seller_name"],
+               names(["POLICY_INFORCE_CNT", "POLICY_LAPSED_CNT", "LAPSE_RATE",
+                      "LAPSE_RATE_PREM", "LAPSE_FOLLOWUP_RATE"]),
+               where={"seller_no": NOT_NULL}, order_by=lapsed, row_limit=500), 12, 55),
     ]
     note = ("**保单失效**：仅期交保单（年交/月交）可因未缴费失效，趸交不计；年化保费 = 月交×12。"
             "处理率 = 失效后有“保单续期跟进”走访的失效保单占比。" + FILTER_NOTE)
@@ -316,16 +362,18 @@ def policy_lapse() -> Dashboard:
 
 def performance() -> Dashboard:
     k = "perf_"
+    total = measure("SC_TOTAL_SCORE")
+    fmt_total = next(m.format for m in load_measures() if m.code == "SC_TOTAL_SCORE")
     rows = [
-        [(bar(k + "total", "客户经理考核总分", SCORE, "mgr_name", ["sc_total_score"], ".1f",
-              row_limit=30), 12, 50)],
+        [(bar(k + "total", measure_title("SC_TOTAL_SCORE"), SCORE, "mgr_name", [total],
+              fmt_total, row_limit=30), 12, 50)],
         [(table(k + "board", "考核总分排名", SCORE, ["mgr_no", "mgr_name", "mgr_org_name",
-                                                    "post_type_label"],
-                ["sc_total_score"], row_limit=500), 5, 70),
-         (table(k + "detail", "指标完成情况（完成值 / 目标 / 权重 / 完成率 / 得分）", SCORE,
-                ["mgr_name", "indicator_name"],
-                ["sc_value", "sc_target", "sc_weight", "sc_achievement", "sc_score"],
-                order_by="sc_score", row_limit=2000), 7, 70)],
+                                                    "post_type_name"], [total], row_limit=500),
+          5, 70),
+         (table(k + "detail", "指标完成情况", SCORE, ["mgr_name", "indicator_name"],
+                [measure(c) for c in ("SC_VALUE", "SC_TARGET", "SC_WEIGHT", "SC_ACHIEVEMENT",
+                                      "SC_SCORE")],
+                order_by=measure("SC_SCORE"), row_limit=2000), 7, 70)],
     ]
     note = ("**绩效考核**：按岗位（零售/对公/普惠）设定指标权重与目标（银行可在种子表中调整）；"
             "完成率 = 完成值/目标（不良率等越低越好的指标取 目标/完成值），封顶150%；"

@@ -325,7 +325,7 @@ def test_cockpit_warning_panel_shows_each_user_only_their_subtree(
     def panel(client: SupersetClient) -> set[tuple[str, str, int]]:
         ds = assets_io.ids_by_uuid(client, "dataset")[bundle.uuid_for("dataset", chart.dataset)]
         rows = assets_io.chart_data(client, bundle.dashboard_query(
-            chart, dash, ds, d, ("全部", "全部", "全部")))
+            chart, dash, ds, d, (None, None, None)))
         return {(r["rule_name"], r["org_name"], int(r["warning_cnt"])) for r in rows}
 
     def store(where: str, params: list) -> set[tuple[str, str, int]]:

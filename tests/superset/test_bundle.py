@@ -10,12 +10,13 @@ import duckdb
 import pytest
 import yaml
 
-from dagster_project.indicators import load_dictionary
+from dagster_project.indicators import load_dictionary, load_measures
 from dagster_project.superset import bundle
 from dagster_project.superset.assets_io import bundle_zip
 from dagster_project.superset.client import rison
-from dagster_project.superset.dashboards import all_dashboards
-from dagster_project.superset.datasets import all_datasets, mgr_indicator_scope
+from dagster_project.superset.dashboards import FACT_DATASET, all_dashboards, shown
+from dagster_project.superset.datasets import all_datasets
+from dagster_project.superset.metrics import metric_variant, variants
 
 ASSETS = bundle.ASSETS_DIR
 
@@ -29,31 +30,112 @@ def test_committed_bundle_is_what_the_generator_writes_now() -> None:
     assert bundle.stale_files() == []
 
 
-def test_org_dataset_has_one_metric_per_org_indicator_named_as_in_the_dictionary() -> None:
-    ds = _load("datasets/puhui_serving/org_indicator_wide.yaml")
-    metrics = {m["metric_name"]: m for m in ds["metrics"]}
-    # min_org_level only orders the org filters' options (not an indicator).
-    assert metrics.pop("min_org_level")["expression"] == "MIN(org_level)"
-    org_codes = [i for i in load_dictionary() if "org" in i.grains]
-    assert len(metrics) == len(org_codes) == 45  # indicators.md: 45 org-grain codes
-    npl = metrics["npl_ratio"]
-    # The analyst picks 不良贷款率 and gets the published value of the one selected row.
-    assert (npl["verbose_name"], npl["expression"], npl["d3format"]) == (
-        "不良贷款率", "MAX(npl_ratio)", ".2%")
-    for ind in org_codes:
-        m = metrics[ind.code.lower()]
-        assert m["verbose_name"] == ind.name_zh
-        assert m["d3format"] == ind.format
-        assert m["expression"] == f"MAX({ind.code.lower()})"
+def test_every_dictionary_indicator_has_its_metrics_in_the_dataset_of_its_fact() -> None:
+    by_key = {d.key: d for d in all_datasets()}
+    inds = load_dictionary()
+    assert len(inds) == 45  # indicators.md: 45 org-grain codes
+    for ind in inds:
+        ds = by_key[FACT_DATASET[ind.fact]]
+        metrics = {m["metric_name"]: m for m in ds.metrics}
+        for v in variants(ind):
+            m = metrics[v.name]
+            assert m["verbose_name"] == v.title
+            assert m["d3format"] == v.d3format
+            assert m["expression"] == v.expression
+            assert m["extra"]["certification"]["details"] == ind.code
+            # Metric descriptions are in Chinese (issue 13)
+            assert m["description"].startswith(ind.name_zh)
 
 
-def test_mgr_dataset_metrics_are_exactly_the_manager_grain_codes() -> None:
-    ds = _load("datasets/puhui_serving/mgr_indicator_scope.yaml")
-    # indicators.md "Manager grain": 11 codes.
-    assert sorted(m["metric_name"] for m in ds["metrics"]) == sorted(
-        c.lower() for c in ("DEP_BAL", "DEP_BAL_YTD_CHG", "DEP_DAVG_MTD", "DEP_DAVG_YTD",
-                            "LOAN_BAL", "NPL_BAL", "NPL_RATIO", "INCL_BAL", "INCL_CUST_CNT",
-                            "VISIT_CNT_MTD", "VISIT_CONV_MTD"))
+def test_aggregation_kinds_give_sum_ratio_of_sums_distinct_and_flag_sql() -> None:
+    npl = shown("NPL_RATIO")
+    assert npl.expression == ("CASE WHEN MIN(biz_date) = MAX(biz_date) THEN "
+                              "(SUM(npl_bal)) / NULLIF(SUM(loan_bal), 0) END")
+    assert shown("DEP_BAL", "亿元").expression == (
+        "(CASE WHEN MIN(biz_date) = MAX(biz_date) THEN SUM(dep_bal) END) / 100000000.0")
+    assert "COUNT(DISTINCT cust_key) FILTER (WHERE role = 'incl')" in shown(
+        "INCL_CUST_CNT").expression
+    # a change against the year start is NULL (not 0) when 31 Dec is not loaded
+    assert "BOOL_AND(ys_loaded)" in shown("DEP_BAL_YTD_CHG").expression
+    flag = shown("TWO_INCREASE_MET").expression
+    assert "COUNT(*) FILTER (WHERE org_level = 2) = 1" in flag
+    assert "MAX(two_increase_met) FILTER (WHERE org_level = 2)" in flag
+
+
+def _hand_leaf() -> duckdb.DuckDBPyConnection:
+    """Two banks, three sub-branches, one date; NPL worked by hand:
+    甲行 = (10 + 0) / (100 + 200) = 3.33 %, 乙行 = 30 / 50 = 60 %, province 40 / 350."""
+    con = duckdb.connect()
+    con.execute("create table srv_indicator_leaf (biz_date date, lvl2_org_name varchar, "
+                "lvl3_org_name varchar, mgr_no varchar, loan_bal double, npl_bal double)")
+    con.execute("insert into srv_indicator_leaf values "
+                "('2026-01-04', '甲行', '城关', 'M1', 100, 10), "
+                "('2026-01-04', '甲行', '城东', 'M2', 200, 0), "
+                "('2026-01-04', '乙行', '城西', 'M3', 50, 30), "
+                "('2026-01-03', '乙行', '城西', 'M3', 40, 0)")
+    return con
+
+
+def test_npl_ratio_by_legal_entity_is_each_banks_ratio_of_sums_with_no_all_bar() -> None:
+    con = _hand_leaf()
+    sql = shown("NPL_RATIO").expression
+    rows = con.execute(f"select lvl2_org_name, {sql} from srv_indicator_leaf "
+                       "where biz_date = '2026-01-04' group by 1 order by 1").fetchall()
+    assert rows == [("乙行", pytest.approx(0.6)), ("甲行", pytest.approx(10 / 300))]
+    (province,) = con.execute(f"select {sql} from srv_indicator_leaf "
+                              "where biz_date = '2026-01-04'").fetchone()
+    assert province == pytest.approx(40 / 350)
+
+
+def test_a_balance_summed_across_business_dates_is_refused_not_added() -> None:
+    con = _hand_leaf()
+    (v,) = con.execute(f"select {shown('LOAN_BAL', '元').expression} "
+                       "from srv_indicator_leaf").fetchone()
+    assert v is None  # 350 + 40 would be no balance of any day
+
+
+def test_no_dataset_is_virtual_and_no_dataset_or_column_joins_unions_or_cases() -> None:
+    for ds in all_datasets():
+        assert ds.sql is None, ds.key
+        assert ds.key.startswith("srv_"), ds.key  # the serving layer dbt builds
+        for c in ds.columns:
+            assert c["expression"] is None, (ds.key, c["column_name"])
+
+
+def test_dashboards_spell_no_title_unit_or_format_of_their_own() -> None:
+    """Every unit, number format and indicator name on a dashboard comes from the
+    dictionary: dashboards.py contains none of them as text."""
+    import re
+
+    from dagster_project.superset import dashboards
+
+    source = Path(dashboards.__file__).read_text(encoding="utf-8")
+    code = re.sub(r"#.*", "", source)
+    strings = re.findall(r'"([^"]*)"', code)
+    formats = [s for s in strings if re.fullmatch(r"[+,.~]+\d*~?[dfrs%]", s)]
+    assert formats == []
+    for unit in ("（元）", "（户）", "（次）", "（件）", "（分）", "（笔）", "（万元）",
+                 "（亿元）"):
+        assert not [s for s in strings if unit in s], unit
+    names = {i.name_zh for i in load_dictionary()} | {m.name_zh for m in load_measures()}
+    assert not [s for s in strings if s in names]
+    # and every card's title is the dictionary's title of its metric
+    for dash in all_dashboards():
+        for ch in dash.charts():
+            if ch.viz_type == "big_number_total":
+                v = metric_variant(ch.params["metric"])
+                assert (ch.title, ch.params["y_axis_format"]) == (v.title, v.d3format)
+
+
+def test_money_cards_are_in_yi_yuan_and_axes_have_no_si_suffix() -> None:
+    for dash in all_dashboards():
+        for ch in dash.charts():
+            fmt = ch.params.get("y_axis_format") or ch.params.get("number_format") or ""
+            assert "s" not in fmt, (ch.key, fmt)  # d3 "~s" would print 1.2G
+            if ch.viz_type == "big_number_total":
+                v = metric_variant(ch.params["metric"])
+                if v.indicator.is_money:
+                    assert v.scale in ("亿元", "万元"), ch.key
 
 
 def test_files_link_only_by_uuid_and_every_link_resolves() -> None:
@@ -123,19 +205,17 @@ def test_dashboards_are_in_chinese_with_date_and_org_tree_filters() -> None:
         # cascading 法人行社 → 支行 → 网点
         assert f["支行"]["cascadeParentIds"] == [f["法人行社"]["id"]]
         assert f["网点"]["cascadeParentIds"] == [f["支行"]["id"]]
-        # Every filter opens on its first option and is applied before charts query.
-        for x in f.values():
-            assert x["controlValues"]["defaultToFirstItem"] is True, x["name"]
-            assert x["requiredFirst"] is True, x["name"]
-            assert x["defaultDataMask"]["filterState"] == {}, x["name"]  # no fixed default
-        assert f["业务日期"]["controlValues"]["sortAscending"] is False  # latest date first
-        assert f["业务日期"]["sortMetric"] is None
-        # Org options by MIN(org_level) ascending: the highest org the user may see
-        # (全部 = the province, or a restricted user's own bank / sub-branch) comes first.
+        # The date opens on the latest date, applied before charts query.
+        date = f["业务日期"]
+        assert date["controlValues"]["defaultToFirstItem"] is True
+        assert date["requiredFirst"] is True
+        assert date["controlValues"]["sortAscending"] is False
+        # The org filters open empty: everything the user may see (row-level
+        # security narrows a restricted user to their own org); no 全部 to pick.
         for name in ("法人行社", "支行", "网点"):
-            assert f[name]["sortMetric"] == f[name]["controlValues"]["sortMetric"] \
-                == "min_org_level"
-            assert f[name]["controlValues"]["sortAscending"] is True
+            assert f[name]["controlValues"]["defaultToFirstItem"] is False
+            assert "requiredFirst" not in f[name]
+            assert f[name]["defaultDataMask"]["filterState"] == {}
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -148,36 +228,3 @@ def test_dashboards_are_in_chinese_with_date_and_org_tree_filters() -> None:
 ])
 def test_rison_encoding(value: object, expected: str) -> None:
     assert rison(value) == expected
-
-
-def test_manager_scope_lists_each_manager_of_a_subtree_exactly_once(tmp_path: Path) -> None:
-    """(X, 全部, 全部) must give every manager under X once, whatever level their org is."""
-    con = duckdb.connect(str(tmp_path / "s.duckdb"))
-    mgr_cols = ", ".join(f"{m['metric_name']} DOUBLE" for m in mgr_indicator_scope().metrics)
-    con.execute(f"""create table mgr_indicator_wide (biz_date DATE, mgr_no VARCHAR,
-        mgr_name VARCHAR, org_no VARCHAR, org_name VARCHAR, lvl2_org_name VARCHAR,
-        lvl3_org_name VARCHAR, lvl4_org_name VARCHAR, lvl2_org_no VARCHAR,
-        lvl3_org_no VARCHAR, {mgr_cols})""")
-    rows = [  # manager, org, path: one at an outlet, one at a sub-branch, one at a legal entity
-        ("M1", "网点1", ("甲行", "城关支行", "网点1"), ("B", "B1")),
-        ("M2", "城关支行", ("甲行", "城关支行", None), ("B", "B1")),
-        ("M3", "甲行", ("甲行", None, None), ("B", None)),
-        ("M4", "乙行", ("乙行", None, None), ("C", None)),
-    ]
-    for mgr, org, (p2, p3, p4), (n2, n3) in rows:
-        con.execute("insert into mgr_indicator_wide (biz_date, mgr_no, mgr_name, org_no, "
-                    "org_name, lvl2_org_name, lvl3_org_name, lvl4_org_name, lvl2_org_no, "
-                    "lvl3_org_no, dep_bal) values ('2026-01-05', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                    [mgr, mgr, org, org, p2, p3, p4, n2, n3])
-    sql = mgr_indicator_scope().sql
-
-    def pick(p2: str, p3: str, p4: str) -> list[str]:
-        return [r[0] for r in con.execute(
-            f"select mgr_no from ({sql}) where lvl2_org_name = ? and lvl3_org_name = ? "
-            "and lvl4_org_name = ? order by mgr_no", [p2, p3, p4]).fetchall()]
-
-    assert pick("全部", "全部", "全部") == ["M1", "M2", "M3", "M4"]
-    assert pick("甲行", "全部", "全部") == ["M1", "M2", "M3"]
-    assert pick("甲行", "城关支行", "全部") == ["M1", "M2"]
-    assert pick("甲行", "城关支行", "网点1") == ["M1"]
-    assert pick("乙行", "全部", "全部") == ["M4"]

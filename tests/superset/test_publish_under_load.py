@@ -124,4 +124,4 @@ def test_charts_answer_old_or_new_publication_while_puhui_run_publishes(
             "where o.org_level = 1 and v.biz_date = ? and v.indicator_code = 'DEP_BAL'",
             [NEW_THROUGH]).fetchone()
     rows = assets_io.chart_data(admin, queries["cockpit_dep_bal"])
-    assert math.isclose(rows[0]["dep_bal"], want, rel_tol=1e-9)
+    assert math.isclose(rows[0]["dep_bal_yi"], want / 1e8, rel_tol=1e-9)  # card in 亿元
