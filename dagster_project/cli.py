@@ -203,6 +203,7 @@ def superset_demo_users(
     """Create demo users for each org level; passwords go to $PUHUI_HOME/superset only."""
     from dagster_project.settings import get_settings
     from dagster_project.superset import rls, service
+    from dagster_project.superset.client import SupersetError
 
     s = get_settings()
 
@@ -210,7 +211,7 @@ def superset_demo_users(
         try:
             users = rls.create_demo_users(service.admin_client(s, base_url), s.serving_path,
                                           service.demo_users_file(s), every_org=every_org)
-        except rls.SupersetNotReady as exc:
+        except (rls.SupersetNotReady, SupersetError) as exc:
             typer.echo(f"demo users not created: {exc}", err=True)
             raise typer.Exit(1) from None
         for name, e in users.items():

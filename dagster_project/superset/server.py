@@ -71,6 +71,7 @@ def admin_password(settings: Settings) -> tuple[str, bool]:
     if path.exists():
         return path.read_text().strip(), False
     pw = secrets.token_urlsafe(18)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     _write_private(path, pw)
     return pw, True
 
