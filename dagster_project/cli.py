@@ -183,15 +183,30 @@ def superset_generate() -> None:
 
 
 @superset_app.command("check")
-def superset_check() -> None:
-    """Fail when superset_assets/ lags behind the dictionary or the specs."""
-    from dagster_project.superset import bundle
+def superset_check(
+    url: Annotated[str | None, typer.Option(help="also check this running Superset's "
+                                                 "access model")] = None,
+) -> None:
+    """Fail when superset_assets/ lags behind the specs, or (with --url) when a restricted
+    role can read any dataset, present or added later, that no RLS rule covers."""
+    from dagster_project.settings import get_settings
+    from dagster_project.superset import bundle, service
 
     stale = bundle.stale_files()
     if stale:
         typer.echo("stale (run `puhui superset generate`): " + ", ".join(stale), err=True)
         raise typer.Exit(1)
     typer.echo("superset_assets/ is up to date")
+    if url is None:
+        typer.echo("access model not checked (give --url of the running Superset)")
+        return
+    problems = service.check_access(get_settings(), url)
+    for p in problems:
+        typer.echo(f"access: {p}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("access fails closed: every dataset a restricted role can read has its "
+               "RLS rule")
 
 
 @superset_app.command("import")
@@ -218,12 +233,17 @@ def superset_demo_users(
     """Create demo users for each org level; passwords go to $PUHUI_HOME/superset only."""
     from dagster_project.settings import get_settings
     from dagster_project.superset import rls, service
+    from dagster_project.superset.client import SupersetError
 
     s = get_settings()
 
     def _make(base_url: str) -> None:
-        users = rls.create_demo_users(service.admin_client(s, base_url), s.serving_path,
-                                      service.demo_users_file(s), every_org=every_org)
+        try:
+            users = rls.create_demo_users(service.admin_client(s, base_url), s.serving_path,
+                                          service.demo_users_file(s), every_org=every_org)
+        except (rls.SupersetNotReady, SupersetError) as exc:
+            typer.echo(f"demo users not created: {exc}", err=True)
+            raise typer.Exit(1) from None
         for name, e in users.items():
             typer.echo(f"{name:28} {e['label']}")
         typer.echo(f"passwords: {service.demo_users_file(s)} (mode 600)")

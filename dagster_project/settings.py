@@ -22,6 +22,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+# Files Puhui creates are readable by their owner only (see Settings.ensure_dirs).
+PRIVATE_UMASK = 0o077
+
 
 def _config_file() -> Path:
     explicit = os.environ.get("PUHUI_CONFIG")
@@ -242,9 +245,29 @@ class Settings(BaseSettings):
         return self.home / "tmp"
 
     def ensure_dirs(self) -> None:
+        # Everything under home is the bank's: the warehouse, the published store,
+        # Superset's password hashes, the PII key and the quarantine (clear-text PII).
+        # A probe found them 644 in a 755 home (issue 12): from here on every file this
+        # process and its children create is owner-only, and home is 700.
+        os.umask(PRIVATE_UMASK)
         for d in (self.home, self.quarantine_dir, self.dagster_home, self.logs_dir,
                   self.secrets_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.make_private()
+
+    def make_private(self) -> None:
+        """Home 700, and the files that hold data or secrets 600, also in a home made by
+        an older version (where they were 755 and 644)."""
+        for d in (self.home, self.quarantine_dir, self.secrets_dir, self.superset_home):
+            if d.is_dir() and not d.is_symlink():
+                d.chmod(0o700)
+        sensitive = [self.warehouse_path, self.serving_path,
+                     *(self.superset_home.glob("superset.db*") if self.superset_home.is_dir()
+                       else []),
+                     *(self.secrets_dir.glob("*") if self.secrets_dir.is_dir() else [])]
+        for f in sensitive:
+            if f.is_file() and not f.is_symlink():
+                f.chmod(0o600)
 
     def resolved_pii_key(self) -> bytes:
         """The PII hashing key: from settings, else generated once and kept on disk."""
@@ -252,10 +275,11 @@ class Settings(BaseSettings):
             return self.pii_key.get_secret_value().encode()
         path = self.secrets_dir / "pii.key"
         if not path.exists():
-            self.secrets_dir.mkdir(parents=True, exist_ok=True)
+            self.secrets_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_hex(32))
-            tmp.chmod(0o600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:  # never readable by others, even briefly
+                f.write(secrets.token_hex(32))
             os.replace(tmp, path)
         return path.read_text().strip().encode()
 

@@ -66,7 +66,9 @@ class Delivery:
         h = hashlib.md5()
         for path in [self.done_path, *(self.control_path(t) for t in contract.TABLE_NAMES)]:
             h.update(path.name.encode())
-            h.update(path.read_bytes() if path.exists() else b"<missing>")
+            # never follow a link or read a pipe here: read_manifest refuses them next
+            plain = path.is_file() and not path.is_symlink() and not self.folder.is_symlink()
+            h.update(path.read_bytes() if plain else b"<missing or not a regular file>")
         return h.hexdigest()
 
 
@@ -94,9 +96,40 @@ def find_deliveries(landing: Path) -> list[Delivery]:
     return sorted(found, key=lambda x: x.biz_date)
 
 
+def placement_violations(delivery: Delivery) -> list[Violation]:
+    """Refuse a delivery whose folder or files are not plain files of that folder.
+
+    A symlink (or a FIFO, a device, a sub-folder) in the landing area would make the
+    loader read whatever it points to: another date's file, a file of the host, or a
+    pipe that never ends. §1 delivers files into the date's folder, so anything else is
+    refused before a byte is read, naming the file and the rule.
+    """
+    folder = delivery.folder
+    if folder.is_symlink():
+        return [Violation(folder.name, "symlink", "the delivery folder is a symbolic link; "
+                          "deliveries must be real folders of the landing area (§1)")]
+    out: list[Violation] = []
+    real_folder = folder.resolve()
+    names = [delivery.done_path.name]
+    for table in contract.TABLE_NAMES:
+        names += [delivery.data_path(table).name, delivery.control_path(table).name]
+    for name in names:
+        path = folder / name
+        if path.is_symlink():
+            out.append(Violation(name, "symlink", "is a symbolic link; data, control and "
+                                 "DONE files must be regular files inside the delivery "
+                                 "folder (§1)"))
+        elif path.exists() and (not path.is_file() or path.resolve().parent != real_folder):
+            out.append(Violation(name, "not-a-file", "is not a regular file inside the "
+                                 "delivery folder (§1)"))
+    return out
+
+
 def read_manifest(delivery: Delivery) -> tuple[dict[str, Control], list[Violation]]:
     """Check DONE and the control files; return the parsed controls and any violations."""
-    violations: list[Violation] = []
+    violations = placement_violations(delivery)
+    if violations:
+        return {}, violations
     ymd = delivery.ymd
     expected = {contract.data_file_name(t, ymd): t for t in contract.TABLE_NAMES}
 

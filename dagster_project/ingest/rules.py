@@ -91,6 +91,35 @@ REF_RULES: tuple[RefRule, ...] = (
 )
 
 
+# §4 gives no length for these free-text columns; without a cap the only limit was the
+# 16 MiB line, and a 4-million-character name was loaded and published (issue 12).
+# Each cap is far above any real value (the longest registered enterprise names run to
+# about 60 characters; a visit note is a paragraph) and is stated in
+# docs/extract-contract.md. A VARCHAR column added later without a length gets
+# TEXT_DEFAULT_MAX_CHARS, so no text column is ever unbounded.
+TEXT_MAX_CHARS: dict[tuple[str, str], int] = {
+    ("ORG_INFO", "org_name"): 100,
+    ("CUST_MGR", "mgr_name"): 50,
+    ("CUST_MGR", "phone"): 20,
+    ("CUST_INFO", "cust_name"): 200,
+    ("CUST_INFO", "id_no"): 32,
+    ("CUST_INFO", "phone"): 20,
+    ("GRID", "grid_name"): 100,
+    ("VISIT_LOG", "note"): 1000,
+}
+TEXT_DEFAULT_MAX_CHARS = 200
+
+
+def max_chars(table: Table, col: contract.Column) -> int | None:
+    """The longest value ``col`` may hold, in characters: §4's VARCHAR(n)/CHAR(n), else
+    the free-text cap; None for non-text columns (their format rules bound them)."""
+    if col.length is not None:
+        return col.length
+    if col.type in ("varchar", "char"):
+        return TEXT_MAX_CHARS.get((table.name, col.name), TEXT_DEFAULT_MAX_CHARS)
+    return None
+
+
 def _show(col: contract.Column) -> bool:
     """Whether a value of this column may appear in a message (short codes, never PII)."""
     return not col.pii and col.codes is not None
@@ -107,11 +136,14 @@ def table_violations(con: duckdb.DuckDBPyConnection, table: Table, file_name: st
             checks.append(("not-null", col.name, f"{v} IS NULL", "must not be empty"))
         # a code list implies the length and the integer format of its codes: one
         # predicate instead of three on every row
+        limit = max_chars(table, col)
         coded = col.codes is not None and all(
-            col.length is None or len(c) <= col.length for c in col.codes)
-        if col.length is not None and not coded:
-            checks.append(("length", col.name, f"length({v}) > {col.length}",
-                           f"longer than {col.length} characters"))
+            limit is None or len(c) <= limit for c in col.codes)
+        if limit is not None and not coded:
+            why = (f"§4 {col.type.upper()}({limit})" if col.length is not None
+                   else "free-text cap, docs/extract-contract.md")
+            checks.append(("length", col.name, f"length({v}) > {limit}",
+                           f"longer than {limit} characters ({why})"))
         fmt = None if coded and col.type == "int" else format_rule(col, v)
         if fmt:
             checks.append(("type", col.name, f"{v} IS NOT NULL AND ({fmt[0]})", fmt[1]))

@@ -183,7 +183,7 @@ def _stage_and_check(con: duckdb.DuckDBPyConnection, table: contract.Table, scan
     except duckdb.Error:
         # DuckDB's message may quote the line, which may hold PII: say only where
         return [Violation(name, "unreadable", "the file cannot be read as lines of text "
-                          "(a line is over 16 MiB or a NUL byte is present)")]
+                          "(a line is over 16 MiB)")]
     out: list[Violation] = []
     if n != scan.records:
         out.append(Violation(name, "field-count", "empty line (no fields)",

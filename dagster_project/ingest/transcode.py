@@ -1,7 +1,8 @@
 """Stream a GB18030 data file once: MD5, size, record count, strict decoding to UTF-8.
 
 t1-extract-spec §2: files are GB18030, records end with LF, fields never contain CR
-or LF. DuckDB reads UTF-8 only (no non-bundled extensions), so files are transcoded
+or LF; a NUL byte is no text either and is refused here, since DuckDB would load it.
+DuckDB reads UTF-8 only (no non-bundled extensions), so files are transcoded
 in big chunks. A file that is pure ASCII is already valid UTF-8 and is read in place,
 which is the common case for the big transaction and account files.
 """
@@ -9,6 +10,7 @@ which is the common case for the big transaction and account files.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -44,8 +46,11 @@ def scan_file(src: Path, tmp_dir: Path, chunk_size: int = CHUNK) -> FileScan:
     lines_before = 0  # complete lines in the bytes already handled
     carry = b""  # bytes after the last LF of the previous chunk (an unfinished line)
     failed = False
+    nul_seen = False
     last_byte = b""
-    with open(src, "rb") as f:
+    # O_NOFOLLOW: delivery.read_manifest refuses symlinks; this closes the window between
+    # that check and the read (a link swapped in afterwards fails to open).
+    with open(src, "rb", opener=_no_follow) as f:
         while True:
             chunk = f.read(chunk_size)
             if not chunk:
@@ -57,6 +62,16 @@ def scan_file(src: Path, tmp_dir: Path, chunk_size: int = CHUNK) -> FileScan:
                 continue  # keep hashing so the md5 rule is still reported
             if _DELIM_CANDIDATES[0] in chunk:  # rare: look for a free byte at the end
                 present.add(_DELIM_CANDIDATES[0])
+            if not nul_seen and b"\x00" in chunk:
+                # A NUL is no character of any text field (GB18030 never uses 0x00 inside
+                # a multi-byte character), and DuckDB's read_csv would load it silently.
+                # The scan goes on, so the row count stays exact and is not reported too.
+                pos = chunk.index(b"\x00")
+                line = lines_before + (carry + chunk[:pos]).count(b"\n") + 1
+                res.violations.append(Violation(src.name, "nul-byte",
+                                                "NUL byte (0x00) in a field; text fields "
+                                                "hold no control characters", line=line))
+                nul_seen = True
             if b"\r" in chunk:
                 # §2: records end with LF; text never holds CR (a CRLF file is not the format)
                 pos = chunk.index(b"\r")
@@ -111,6 +126,10 @@ def scan_file(src: Path, tmp_dir: Path, chunk_size: int = CHUNK) -> FileScan:
     else:
         res.delimiter = (free or _DELIM_CANDIDATES)[0].decode()
     return res
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NOFOLLOW)
 
 
 def _write_decoded(out: BinaryIO, block: bytes, name: str, lines_before: int) -> Violation | None:

@@ -85,7 +85,17 @@ document.querySelectorAll('.dashboard-component-chart-holder').forEach(c => {
   cards[title ? title.textContent.trim() : '?'] =
     value ? value.textContent.trim() : box.innerText.trim();
 });
-return {url: location.href, filters: filters, cards: cards};
+return {url: location.href, filters: filters, cards: cards,
+        csp_violations: window.__puhuiCspViolations || []};
+"""
+
+# Registered before any page script runs: every Content-Security-Policy violation the
+# page meets (a blocked script, worker, image or fetch) is kept for page_state, so a
+# test can tell a dashboard that renders under the CSP from one that only looks so.
+_CSP_LISTENER_JS = """
+window.__puhuiCspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__puhuiCspViolations.push(
+  e.effectiveDirective + ' ' + (e.blockedURI || 'inline')));
 """
 
 
@@ -122,6 +132,7 @@ def main(argv: list[str]) -> int:
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     driver = make_driver(a.width)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _CSP_LISTENER_JS})
     try:
         login(driver, a.url, a.user, a.password_file.read_text().strip())
         for slug in a.slugs:

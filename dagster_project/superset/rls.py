@@ -1,27 +1,47 @@
-"""Row-level security from the org tree, a reader role, and demo users.
+"""Who may read what in Superset: governed datasets, row-level security, demo users.
 
-One Superset role per legal entity (法人行社, level 2) and per sub-branch
-(支行, level 3), each with a Regular RLS rule on every governed dataset:
-``lvl2_org_no = '<org>'`` or ``lvl3_org_no = '<org>'``. A user holding one of
-these roles plus the reader role sees only that subtree's rows, in every chart
-and filter (the province row has no lvl2_org_no, so it is hidden too).
+Access fails closed (issue 12). The reader role gets ``datasource_access`` on each
+governed dataset, never ``database_access`` on the serving database: a dataset an
+admin adds later is readable by no restricted user until it is governed here.
+"Governed" means defined in code (:func:`datasets.all_datasets`, the bundle), so a
+dataset added to the bundle is governed and covered by the rules on the next sync.
+
+One Superset role per legal entity (法人行社, level 2) and per sub-branch (支行,
+level 3), each with a Regular RLS rule on every governed dataset:
+``lvl2_org_no = '<org>'`` or ``lvl3_org_no = '<org>'``. A user holding one of these
+roles plus the reader role sees only that subtree's rows, in every chart, filter and
+(with ``RLS_IN_SQLLAB``) SQL Lab query; the province row has no lvl2_org_no, so it is
+hidden too. The analyst role (分析员) adds Explore and SQL Lab on the serving database,
+read-only (issue 13). :func:`access_problems` lists any dataset a restricted user
+could read without a rule; ``puhui superset check --url`` and the tests run it.
 Everything is idempotent: names are looked up before anything is created.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from dagster_project.superset.bundle import DATABASE_NAME, uuid_for
+from dagster_project.superset.bundle import uuid_for
 from dagster_project.superset.client import SupersetClient
 from dagster_project.superset.datasets import all_datasets
 
 READER_ROLE = "普惠看板读者"
+ANALYST_ROLE = "普惠分析员"
+# Superset's own roles: Gamma views dashboards and explores the datasets a user may
+# read; sql_lab opens SQL Lab (what a query may touch is still the datasets above).
+GAMMA_ROLE = "Gamma"
+SQL_LAB_ROLE = "sql_lab"
+# Permissions that open a whole database, schema or every dataset: a restricted role
+# holding one would read datasets that no RLS rule covers.
+BROAD_PERMISSIONS = ("database_access", "schema_access", "catalog_access",
+                     "all_datasource_access", "all_database_access")
 LEVEL_COLUMN = {2: "lvl2_org_no", 3: "lvl3_org_no"}
 LEVEL_PREFIX = {2: "法人行社", 3: "支行"}
 
@@ -42,8 +62,15 @@ class OrgRole:
         return f"{LEVEL_COLUMN[self.level]} = '{self.org_no.replace(chr(39), chr(39) * 2)}'"
 
 
+class SupersetNotReady(RuntimeError):
+    """The bundle is not (yet) imported, or nothing is published: nothing to grant."""
+
+
 def org_roles(serving_path: Path) -> list[OrgRole]:
     """Legal entities and sub-branches of the latest org tree (dim_org)."""
+    if not serving_path.exists():
+        raise SupersetNotReady(f"{serving_path} does not exist yet: run `puhui run` first, "
+                               "the roles come from the published org tree")
     con = duckdb.connect(str(serving_path), read_only=True)
     try:
         rows = con.execute(
@@ -65,18 +92,65 @@ def ensure_role(client: SupersetClient, name: str, known: dict[str, int]) -> int
     return known[name]
 
 
+def governed_datasets(client: SupersetClient) -> dict[str, int]:
+    """Every dataset defined in code (the bundle), as {key: instance-local id}."""
+    ids = {str(r["uuid"]): r["id"] for r in client.list_all("dataset", ["id", "uuid"])}
+    wanted = {d.key: uuid_for("dataset", d.key) for d in all_datasets()}
+    missing = sorted(k for k, u in wanted.items() if u not in ids)
+    if missing:
+        raise SupersetNotReady(
+            f"Superset has no dataset {', '.join(missing)} yet: the bundle is not imported "
+            "(wait until `puhui serve` has finished starting, or run `puhui superset import`)")
+    return {k: ids[u] for k, u in wanted.items()}
+
+
+def _pvms(client: SupersetClient) -> list[dict[str, Any]]:
+    return client.list_all("security/permissions-resources",
+                           ["id", "permission.name", "view_menu.name"])
+
+
+def _dataset_perms(client: SupersetClient) -> dict[int, str]:
+    """Dataset id -> the view menu of its datasource_access permission."""
+    rows = client.list_all("dataset", ["id", "table_name", "database.database_name"])
+    return {r["id"]: f"[{r['database']['database_name']}].[{r['table_name']}](id:{r['id']})"
+            for r in rows}
+
+
 def ensure_reader_role(client: SupersetClient) -> int:
-    """A role that may read our one database (all governed datasets), nothing else."""
+    """The reader role: datasource_access on each governed dataset, and nothing else.
+
+    Its permission list is replaced, so a database_access left by an older version
+    (which let restricted users read any dataset an admin added) is removed.
+    """
     role_id = ensure_role(client, READER_ROLE, _role_ids(client))
-    db_id = next(d["id"] for d in client.list_all("database", ["id", "database_name"])
-                 if d["database_name"] == DATABASE_NAME)
-    view = f"[{DATABASE_NAME}].(id:{db_id})"
-    perms = client.list_all("security/permissions-resources",
-                            ["id", "permission.name", "view_menu.name"])
-    wanted = [p["id"] for p in perms
-              if p["permission"]["name"] == "database_access" and p["view_menu"]["name"] == view]
-    if not wanted:
-        raise RuntimeError(f"no database_access permission on {view}; import the bundle first")
+    views = {v for k, v in _dataset_perms(client).items()
+             if k in set(governed_datasets(client).values())}
+    wanted = [p["id"] for p in _pvms(client)
+              if p["permission"]["name"] == "datasource_access" and p["view_menu"]["name"] in views]
+    if len(wanted) != len(views):
+        raise SupersetNotReady(f"datasource_access exists for {len(wanted)} of {len(views)} "
+                               "governed datasets; import the bundle first")
+    client.post(f"/api/v1/security/roles/{role_id}/permissions",
+                json={"permission_view_menu_ids": wanted})
+    return role_id
+
+
+def ensure_analyst_role(client: SupersetClient) -> int:
+    """The analyst role (分析员): SQL Lab's own permissions, no data of its own.
+
+    What an analyst may query comes from the reader role (governed datasets only) and
+    which rows from their org role (RLS, applied in SQL Lab too); the serving database
+    is read-only and locked (superset_config.py), so SQL Lab only reads.
+    """
+    known = _role_ids(client)
+    if SQL_LAB_ROLE not in known:
+        raise SupersetNotReady("Superset's sql_lab role is missing: `superset init` has "
+                               "not run (start Superset with `puhui serve` first)")
+    role_id = ensure_role(client, ANALYST_ROLE, known)
+    perms = client.get(f"/api/v1/security/roles/{known[SQL_LAB_ROLE]}/permissions/")["result"]
+    by_name = {(p["permission"]["name"], p["view_menu"]["name"]): p["id"] for p in _pvms(client)}
+    wanted = sorted(by_name[(p["permission_name"], p["view_menu_name"])] for p in perms
+                    if p["permission_name"] not in BROAD_PERMISSIONS)
     client.post(f"/api/v1/security/roles/{role_id}/permissions",
                 json={"permission_view_menu_ids": wanted})
     return role_id
@@ -85,8 +159,7 @@ def ensure_reader_role(client: SupersetClient) -> int:
 def sync_rls(client: SupersetClient, serving_path: Path) -> dict[str, int]:
     """One role and one RLS rule per legal entity and sub-branch; returns role ids."""
     known = _role_ids(client)
-    dataset_ids = {r["uuid"]: r["id"] for r in client.list_all("dataset", ["id", "uuid"])}
-    tables = sorted(dataset_ids[uuid_for("dataset", d.key)] for d in all_datasets())
+    tables = sorted(governed_datasets(client).values())
     rules = {r["name"]: r for r in client.list_all(
         "rowlevelsecurity", ["id", "name", "clause", "roles.id", "tables.id"])}
     out: dict[str, int] = {}
@@ -106,6 +179,76 @@ def sync_rls(client: SupersetClient, serving_path: Path) -> dict[str, int]:
     return out
 
 
+def sync_access(client: SupersetClient, serving_path: Path) -> dict[str, int]:
+    """Reader and analyst roles, then the org roles and their rules (what deploy runs)."""
+    ensure_reader_role(client)
+    ensure_analyst_role(client)
+    return sync_rls(client, serving_path)
+
+
+def _is_org_role(name: str) -> bool:
+    return name.startswith(tuple(f"{p}_" for p in LEVEL_PREFIX.values()))
+
+
+def access_problems(client: SupersetClient) -> list[str]:
+    """Every way a restricted user could read rows no RLS rule limits (empty = fail-closed).
+
+    Restricted: the org roles, and the reader and analyst roles they are given with.
+    Flags (1) a restricted role holding a database-, schema- or all-datasets
+    permission, and (2) a dataset that a user with an org role (or an org role together
+    with the reader and analyst roles, before any user exists) can read while no RLS
+    rule on that dataset names one of their org roles. Datasets an admin adds later
+    are listed by Superset, not by the bundle, so they are checked too.
+    """
+    roles = _role_ids(client)
+    perms = {rid: client.get(f"/api/v1/security/roles/{rid}/permissions/")["result"]
+             for name, rid in roles.items()
+             if _is_org_role(name) or name in (READER_ROLE, ANALYST_ROLE)}
+    name_of = {rid: name for name, rid in roles.items()}
+    problems: list[str] = []
+    for rid, plist in perms.items():
+        for p in plist:
+            if p["permission_name"] in BROAD_PERMISSIONS:
+                problems.append(f"restricted role {name_of[rid]} holds {p['permission_name']} "
+                                f"on {p['view_menu_name']}: give datasource_access per governed "
+                                "dataset instead")
+    dataset_perm = _dataset_perms(client)
+    table_of = {v: k for k, v in dataset_perm.items()}
+    covered: dict[int, set[int]] = {}  # role id -> dataset ids its RLS rules cover
+    for rule in client.list_all("rowlevelsecurity",
+                                ["id", "filter_type", "roles.id", "tables.id"]):
+        if rule["filter_type"] != "Regular":
+            continue  # a Base rule exempts its roles and filters everyone else
+        for r in rule["roles"]:
+            covered.setdefault(r["id"], set()).update(t["id"] for t in rule["tables"])
+
+    def readable(role_ids: set[int]) -> set[int]:
+        out: set[int] = set()
+        for rid in role_ids:
+            for p in perms.get(rid, []):
+                if p["permission_name"] in BROAD_PERMISSIONS:
+                    out |= set(dataset_perm)
+                elif p["permission_name"] == "datasource_access" and \
+                        p["view_menu_name"] in table_of:
+                    out.add(table_of[p["view_menu_name"]])
+        return out
+
+    shared = {roles[n] for n in (READER_ROLE, ANALYST_ROLE) if n in roles}
+    holders: list[tuple[str, set[int]]] = [
+        (f"role {name}", {rid} | shared) for name, rid in roles.items() if _is_org_role(name)]
+    for user in client.list_all("security/users", ["username", "roles.id"]):
+        role_ids = {r["id"] for r in user["roles"]}
+        if any(_is_org_role(name_of.get(r, "")) for r in role_ids):
+            holders.append((f"user {user['username']}", role_ids))
+    for who, role_ids in holders:
+        org = {r for r in role_ids if _is_org_role(name_of.get(r, ""))}
+        ruled = set().union(*(covered.get(r, set()) for r in org))
+        for ds in sorted(readable(role_ids) - ruled):
+            problems.append(f"{who} can read dataset {dataset_perm[ds]} and no row-level "
+                            "security rule of their org covers it")
+    return problems
+
+
 def ensure_user(client: SupersetClient, username: str, password: str, roles: list[int],
                 first: str, last: str) -> int:
     users = {u["username"]: u for u in client.list_all("security/users", ["id", "username"])}
@@ -120,35 +263,40 @@ def ensure_user(client: SupersetClient, username: str, password: str, roles: lis
 
 def create_demo_users(client: SupersetClient, serving_path: Path, secrets_file: Path,
                       every_org: bool = False) -> dict[str, dict[str, str]]:
-    """Demo users: one province reader, one per level (or per org with every_org).
+    """Demo users: one province reader, one per level (or per org with every_org), and
+    one analyst (分析员) per legal entity.
 
     Passwords are generated, kept in ``secrets_file`` (mode 600) and reused, so
-    re-running changes nothing. Returns {username: {password, role, org_no}}.
+    re-running changes nothing. Returns {username: {password, role, org_no, label}}.
     """
-    reader = ensure_reader_role(client)
-    roles = sync_rls(client, serving_path)
+    sync_access(client, serving_path)
+    known = _role_ids(client)
+    reader, analyst = known[READER_ROLE], known[ANALYST_ROLE]
+    gamma, sql_lab = known[GAMMA_ROLE], known[SQL_LAB_ROLE]
     stored: dict[str, dict[str, str]] = (
         json.loads(secrets_file.read_text()) if secrets_file.exists() else {})
-    wanted: list[tuple[str, str, list[int], str]] = [("demo_province", "", [reader], "全省")]
+    wanted: list[tuple[str, str, list[int], str]] = [
+        ("demo_province", "", [reader, gamma], "全省")]
     by_level: dict[int, int] = {}
     for org in org_roles(serving_path):
         by_level[org.level] = by_level.get(org.level, 0) + 1
+        org_role = known[org.role_name]
         if every_org or by_level[org.level] == 1:
             user = f"demo_{'legal' if org.level == 2 else 'branch'}_{org.org_no}"
-            wanted.append((user, org.org_no, [reader, roles[org.role_name]], org.org_name))
+            wanted.append((user, org.org_no, [reader, org_role, gamma], org.org_name))
+        if org.level == 2:
+            wanted.append((f"demo_analyst_{org.org_no}", org.org_no,
+                           [reader, org_role, gamma, sql_lab, analyst],
+                           f"{org.org_name}分析员"))
     for user, org_no, role_ids, label in wanted:
         entry = stored.get(user) or {"password": secrets.token_urlsafe(12)}
         entry.update(org_no=org_no, label=label)
-        ensure_user(client, user, entry["password"], role_ids + _gamma(client), "演示", label)
+        ensure_user(client, user, entry["password"], role_ids, "演示", label)
         stored[user] = entry
     secrets_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = secrets_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(stored, ensure_ascii=False, indent=2))
-    tmp.chmod(0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps(stored, ensure_ascii=False, indent=2))
     tmp.replace(secrets_file)
     return stored
-
-
-def _gamma(client: SupersetClient) -> list[int]:
-    """Superset's built-in Gamma role: log in and view dashboards, no SQL Lab."""
-    return [_role_ids(client)["Gamma"]]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from dagster_project.settings import Settings
+from dagster_project.settings import PRIVATE_UMASK, Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ASSETS_DIR = REPO_ROOT / "superset_assets"
@@ -49,9 +49,14 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def ensure_home(settings: Settings) -> Path:
-    """Create $PUHUI_HOME/superset with a SECRET_KEY generated once and kept there."""
+    """Create $PUHUI_HOME/superset with a SECRET_KEY generated once and kept there.
+
+    The home is made private first (700, data and secret files 600): Superset's
+    metadata holds password hashes, and its children inherit the owner-only umask.
+    """
+    settings.ensure_dirs()
     home = settings.superset_home
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = home / "secret_key"
     if not key.exists():
         _write_private(key, secrets.token_urlsafe(48))
@@ -66,6 +71,7 @@ def admin_password(settings: Settings) -> tuple[str, bool]:
     if path.exists():
         return path.read_text().strip(), False
     pw = secrets.token_urlsafe(18)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     _write_private(path, pw)
     return pw, True
 
@@ -93,6 +99,7 @@ def run_cli(settings: Settings, *args: str, check: bool = True) -> subprocess.Co
         capture_output=True,
         text=True,
         check=check,
+        umask=PRIVATE_UMASK,  # superset.db (password hashes) is created owner-only
     )
 
 
@@ -122,6 +129,7 @@ def init_metadata(settings: Settings) -> bool:
                 "--password", password, check=False)
     run_cli(settings, "init")
     stamp.write_text("done\n")
+    settings.make_private()
     return generated
 
 
@@ -168,6 +176,7 @@ def start(settings: Settings, port: int | None = None, workers: int = 2) -> Supe
     """Start gunicorn serving Superset on localhost and wait for /health."""
     port = port or settings.superset_port
     init_metadata(settings)
+    settings.make_private()  # a home made by an older version: 700 and 600 now
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     log_path = settings.logs_dir / f"superset-{port}.log"
     gunicorn = settings.superset_venv_dir / "bin" / "gunicorn"
@@ -182,6 +191,7 @@ def start(settings: Settings, port: int | None = None, workers: int = 2) -> Supe
          "superset.app:create_app()"],
         env=superset_env(settings), stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,  # own process group, so stop() ends workers too
+        umask=PRIVATE_UMASK,
     )
     server = SupersetServer(port=port, process=proc, log_path=log_path)
     try:

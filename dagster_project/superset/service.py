@@ -29,9 +29,13 @@ def deploy(settings: Settings, base_url: str) -> SupersetClient:
     client = admin_client(settings, base_url)
     assets_io.import_bundle(client, settings.serving_path)
     if settings.serving_path.exists():
-        rls.ensure_reader_role(client)
-        rls.sync_rls(client, settings.serving_path)
+        rls.sync_access(client, settings.serving_path)
     return client
+
+
+def check_access(settings: Settings, base_url: str) -> list[str]:
+    """What `puhui superset check --url` reports: datasets readable without a rule."""
+    return rls.access_problems(admin_client(settings, base_url))
 
 
 def demo_users_file(settings: Settings) -> Path:

@@ -239,7 +239,7 @@ def demo_users(superset_stack) -> dict[str, dict[str, str]]:
 
 def test_demo_users_exist_for_each_level_and_rerunning_changes_nothing(
         superset_stack, demo_users) -> None:
-    assert {u.split("_")[1] for u in demo_users} == {"province", "legal", "branch"}
+    assert {u.split("_")[1] for u in demo_users} == {"province", "legal", "branch", "analyst"}
     again = rls.create_demo_users(superset_stack.admin, superset_stack.serving_path,
                                   superset_stack.settings.superset_home / "demo_users.json")
     assert again == demo_users
