@@ -132,8 +132,8 @@ def _alert_failed(settings: Settings, window: BuildWindow, reason: str) -> None:
     A blocked audit raises its own alert (checks/audit.py)."""
     from dagster_project.alerts import publish_failed, raise_in_warehouse
     from dagster_project.audit.clock import beijing_now
-    from dagster_project.briefing import brief_after_night
+    from dagster_project.briefing import notice_not_published
 
     dates = sorted({window.from_date, window.through})
     raise_in_warehouse(settings, publish_failed(dates, reason, beijing_now()))
-    brief_after_night(settings, [window.through])  # issue 16: 数据未更新, no figures
+    notice_not_published(settings, window.through)  # issue 16: 数据未更新, no figures

@@ -135,11 +135,11 @@ def _alert_rejected(settings: Settings, biz_date: Any, reason: str, where: Any) 
     the landing area to be retried, so they raise no alert."""
     from dagster_project.alerts import raise_in_warehouse, rejected_delivery
     from dagster_project.audit.clock import beijing_now
-    from dagster_project.briefing import brief_after_night
+    from dagster_project.briefing import notice_not_published
 
     if where is not None:
         raise_in_warehouse(settings, rejected_delivery(biz_date, reason, beijing_now()))
-        brief_after_night(settings, [biz_date])  # issue 16: 数据未更新 for a rejected date
+        notice_not_published(settings, biz_date)  # issue 16: 数据未更新, no figures
 
 
 # The job the delivery sensor and ``puhui run`` launch per business date; the build,

@@ -1,8 +1,8 @@
 """Morning briefing and business early warnings (issue 16); docs/briefing.md.
 
-The night calls ``brief_after_night(settings, [date])`` where a date's fate is decided:
-after the publish (assets/publish.py: the briefing), and where it will not publish (a
-rejected delivery, a failed build or publish, a blocked audit: the 数据未更新 notice).
+The night briefs where a date's fate is decided: ``brief_after_night`` after the publish
+(assets/publish.py), ``notice_not_published`` where a date will not publish (a rejected
+delivery, a failed build or publish, a blocked audit: the 数据未更新 notice).
 ``puhui briefing --date D [--dry-run]`` calls ``send_briefing``.
 """
 
@@ -11,6 +11,7 @@ from dagster_project.briefing.service import (
     brief_after_night,
     evaluate_warnings,
     not_published_notice,
+    notice_not_published,
     send_briefing,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "brief_after_night",
     "evaluate_warnings",
     "not_published_notice",
+    "notice_not_published",
     "send_briefing",
 ]

@@ -190,3 +190,19 @@ def brief_after_night(settings: Settings, dates_tried: list[date], say: Say = pr
     except Exception as exc:  # the publish already happened; a briefing bug must not fail it
         log.exception("briefing for %s failed", d)
         say(f"briefing {d}: FAILED ({type(exc).__name__}: {exc})")
+
+
+def notice_not_published(settings: Settings, biz_date: date, say: Say = print) -> None:
+    """The hook where a date will not publish tonight (a rejected delivery, a failed
+    build or publish, a blocked audit): its recipients get the one-line 数据未更新
+    notice and never figures, also when an older version of the date is published (a
+    blocked re-delivery). Nothing when no recipient is configured; errors are logged,
+    never raised (the night's own alert has been raised already)."""
+    if not settings.briefing_recipients:
+        return
+    try:
+        not_published_notice(settings, biz_date)
+        say(f"briefing {biz_date}: not published, 数据未更新 notice sent")
+    except Exception as exc:
+        log.exception("not-published notice for %s failed", biz_date)
+        say(f"briefing {biz_date}: notice FAILED ({type(exc).__name__}: {exc})")

@@ -26,7 +26,7 @@ from dagster import (
 from dagster_project.assets.dbt import build_window, run_partition_keys
 from dagster_project.audit import CheckResult
 from dagster_project.audit.step import run_audit
-from dagster_project.briefing import brief_after_night
+from dagster_project.briefing import notice_not_published
 from dagster_project.settings import Settings
 
 ORG_STORE = AssetKey(["marts", "indicator_value"])
@@ -93,5 +93,5 @@ def audit_checks(context: AssetCheckExecutionContext,
     if not result.passed:
         context.log.error(f"audit blocked publication:\n{result.reason()}")
         # issue 16: the date will not publish, so its recipients get 数据未更新, no figures
-        brief_after_night(settings, [window.through], say=context.log.info)
+        notice_not_published(settings, window.through, say=context.log.info)
     yield from check_results(result.checks)
