@@ -188,7 +188,8 @@ def markdown_page(items: tuple[Indicator, ...]) -> str:
     ]
     for area, area_zh in AREA_NAMES_ZH.items():
         lines += [f"## {area_zh} ({area})", "",
-                  "| code | 名称 | name | unit | grain | dir | aggregation | metrics | definition |",
+                  "| code | 名称 | name | unit | grain | dir | aggregation | metrics "
+                  "| definition |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for i in items:
             if i.area != area:

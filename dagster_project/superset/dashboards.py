@@ -263,7 +263,8 @@ def asset_quality() -> Dashboard:
     ]
     migration = [
         (pivot("aq_migration",
-               "五级分类" + measure_title("MIGRATION_BAL").replace("（", "（较上一日，"), MIGRATION, ["from_class_name"], ["to_class_name"],
+               "五级分类" + measure_title("MIGRATION_BAL").replace("（", "（较上一日，"),
+               MIGRATION, ["from_class_name"], ["to_class_name"],
                measure("MIGRATION_BAL"), fmt=next(m.format for m in load_measures()
                                                    if m.code == "MIGRATION_BAL")), 7, 50),
         # All (from, to) pairs, not only downgrades: on a quiet day there are none, and
