@@ -42,19 +42,40 @@ class SupersetClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
-        r = self.session.post(
-            f"{self.base_url}/api/v1/security/login",
-            json={"username": username, "password": password, "provider": "db", "refresh": False},
-            timeout=timeout,
-        )
-        if r.status_code != 200:
-            raise SupersetError(f"login as {username} failed: {r.status_code} {r.text[:300]}")
-        self.session.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        self._login = {"username": username, "password": password, "provider": "db",
+                       "refresh": False}
+        self._renewing = False
+        self._log_in()
+        # Superset's access tokens expire after 15 minutes; a client held longer (a long
+        # test session, a long import) logs in again once and resends, instead of failing
+        # every later call with 401 "Token has expired".
+        self.session.hooks["response"].append(self._renew_expired)
         # POSTs need Flask-WTF's CSRF token, tied to the session cookie set here.
         csrf = self.session.get(f"{self.base_url}/api/v1/security/csrf_token/", timeout=timeout)
         csrf.raise_for_status()
         self.session.headers["X-CSRFToken"] = csrf.json()["result"]
         self.session.headers["Referer"] = self.base_url
+
+    def _log_in(self) -> None:
+        r = requests.post(f"{self.base_url}/api/v1/security/login", json=self._login,
+                          timeout=self.timeout)
+        if r.status_code != 200:
+            raise SupersetError(f"login as {self._login['username']} failed: "
+                                f"{r.status_code} {r.text[:300]}")
+        self.session.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+
+    def _renew_expired(self, r: requests.Response, *args: Any, **kw: Any) -> requests.Response:
+        if r.status_code != 401 or b"expired" not in r.content or self._renewing:
+            return r
+        self._renewing = True  # one new login per expiry; a failed resend is returned as is
+        try:
+            if r.request.headers.get("Authorization") == self.session.headers["Authorization"]:
+                self._log_in()
+            again = r.request.copy()
+            again.headers["Authorization"] = self.session.headers["Authorization"]
+            return self.session.send(again, timeout=self.timeout)
+        finally:
+            self._renewing = False
 
     def request(self, method: str, path: str, ok: tuple[int, ...] = (200, 201),
                 **kw: Any) -> requests.Response:

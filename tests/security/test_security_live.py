@@ -225,9 +225,9 @@ def test_a_dml_statement_is_refused_as_read_only_not_as_a_missing_database(
         superset_stack, users) -> None:
     _, analyst, _ = _login(superset_stack, users, "demo_analyst_")
     for client in (superset_stack.admin, analyst):
-        ok, msg = sql_lab(client, "delete from org_indicator_wide")
+        ok, msg = sql_lab(client, "delete from srv_indicator_leaf")
         assert not ok and "只读" in msg and "找不到" not in msg, msg
-    assert _store(superset_stack.serving_path, "select count(*) from org_indicator_wide")[0][0]
+    assert _store(superset_stack.serving_path, "select count(*) from srv_indicator_leaf")[0][0]
 
 
 # --- SQL Lab under row-level security (issue 13's analyst) ------------------------------
@@ -235,27 +235,27 @@ def test_a_dml_statement_is_refused_as_read_only_not_as_a_missing_database(
 def test_an_analyst_sees_only_their_subtree_in_sql_lab(superset_stack, users) -> None:
     path = superset_stack.serving_path
     _, analyst, entry = _login(superset_stack, users, "demo_analyst_")
-    want = {r[0] for r in _store(path, "select distinct org_no from org_indicator_wide "
+    want = {r[0] for r in _store(path, "select distinct org_no from srv_indicator_leaf "
                                        "where lvl2_org_no = ?", [entry["org_no"]])}
-    every = {r[0] for r in _store(path, "select distinct org_no from org_indicator_wide")}
+    every = {r[0] for r in _store(path, "select distinct org_no from srv_indicator_leaf")}
     assert want and want < every
-    for sql in ("select distinct org_no from org_indicator_wide",
-                "from org_indicator_wide select distinct org_no",
-                "with t as (select * from org_indicator_wide) select distinct org_no from t",
-                "select distinct org_no from main.org_indicator_wide",
-                "select distinct org_no from (select * from org_indicator_wide) x "
+    for sql in ("select distinct org_no from srv_indicator_leaf",
+                "from srv_indicator_leaf select distinct org_no",
+                "with t as (select * from srv_indicator_leaf) select distinct org_no from t",
+                "select distinct org_no from main.srv_indicator_leaf",
+                "select distinct org_no from (select * from srv_indicator_leaf) x "
                 "where 1=1 or 1=1"):
         ok, rows = sql_lab(analyst, sql)
         assert ok, (sql, rows)
         assert {r["org_no"] for r in rows} == want, sql
-    ok, rows = sql_lab(superset_stack.admin, "select distinct org_no from org_indicator_wide")
+    ok, rows = sql_lab(superset_stack.admin, "select distinct org_no from srv_indicator_leaf")
     assert ok and {r["org_no"] for r in rows} == every
     # statements that hide their table from the access check and RLS are refused
-    for sql in ("select * from (pivot org_indicator_wide on org_level using count(*))",
-                "summarize org_indicator_wide",
-                "select * from (summarize org_indicator_wide)",
-                "select * from (describe org_indicator_wide)",
-                "call query_table('org_indicator_wide')",
+    for sql in ("select * from (pivot srv_indicator_leaf on org_level using count(*))",
+                "summarize srv_indicator_leaf",
+                "select * from (summarize srv_indicator_leaf)",
+                "select * from (describe srv_indicator_leaf)",
+                "call query_table('srv_indicator_leaf')",
                 f"attach '{path}' as x",
                 "select distinct org_no from serving.main.indicator_value",
                 "select distinct org_no from indicator_value"):
