@@ -78,7 +78,9 @@ def tiny_home(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> P
                       str(TINY_FIRST_NIGHT)], home)
     said += run_puhui(["run", "--landing", str(tiny_landing)], home)
     (home / "logs").mkdir(exist_ok=True)
-    (home / "logs" / "puhui-run.txt").write_text(said)  # what the operator saw
+    run_log = home / "logs" / "puhui-run.txt"
+    run_log.write_text(said)  # what the operator saw
+    run_log.chmod(0o600)  # like every file under PUHUI_HOME (issue 12)
     assert (home / "serving.duckdb").exists()
     return home
 
