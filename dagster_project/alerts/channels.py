@@ -70,6 +70,29 @@ def _safe_error(exc: BaseException, *secrets: str | None) -> str:
     return text[:200]
 
 
+def post_to_robot(url: str, style: str, secret: str | None, body: dict[str, Any],
+                  timeout: float) -> str:
+    """POST ``body`` to a group robot (DingTalk-signed when it has a secret); ``ok`` or
+    ``failed (errcode …)``. The robots answer HTTP 200 with ``errcode`` ≠ 0 on errors
+    (bad key, rate limit), so that counts as failure; transport errors raise."""
+    target = url
+    if style == "dingtalk" and secret:
+        target = dingtalk_signed_url(url, secret, int(time.time() * 1000))
+    req = urllib.request.Request(
+        target, data=json.dumps(body, ensure_ascii=False).encode(), method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        raw = resp.read()
+    try:
+        answer = json.loads(raw or b"{}")
+    except ValueError:
+        answer = {}
+    errcode = answer.get("errcode", 0) if isinstance(answer, dict) else 0
+    if errcode:
+        return f"failed (errcode {errcode}: {str(answer.get('errmsg', ''))[:100]})"
+    return "ok"
+
+
 def send_webhook(settings: Settings, alert: Alert) -> str:
     """POST the alert to the robot; ``ok`` or ``failed (…)``. The robots answer HTTP
     200 with ``errcode`` ≠ 0 on errors (bad key, rate limit), so that counts as failure."""
@@ -77,25 +100,10 @@ def send_webhook(settings: Settings, alert: Alert) -> str:
     url = settings.alert_webhook_url.get_secret_value()
     secret = (settings.alert_webhook_secret.get_secret_value()
               if settings.alert_webhook_secret else None)
-    target = url
-    if settings.alert_webhook_style == "dingtalk" and secret:
-        target = dingtalk_signed_url(url, secret, int(time.time() * 1000))
-    data = json.dumps(webhook_body(settings.alert_webhook_style, alert),
-                      ensure_ascii=False).encode()
-    req = urllib.request.Request(
-        target, data=data, method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8"})
     try:
-        with urllib.request.urlopen(req, timeout=settings.alert_timeout_seconds) as resp:
-            raw = resp.read()
-        try:
-            answer = json.loads(raw or b"{}")
-        except ValueError:
-            answer = {}
-        errcode = answer.get("errcode", 0) if isinstance(answer, dict) else 0
-        if errcode:
-            return f"failed (errcode {errcode}: {str(answer.get('errmsg', ''))[:100]})"
-        return "ok"
+        return post_to_robot(url, settings.alert_webhook_style, secret,
+                             webhook_body(settings.alert_webhook_style, alert),
+                             settings.alert_timeout_seconds)
     except Exception as exc:  # any failure is recorded, never raised (issue 7)
         log.warning("alert %s: webhook delivery failed: %s", alert.alert_id,
                     _safe_error(exc, url, secret))

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 import smtplib
-import time
-import urllib.request
 from email.message import EmailMessage
 from typing import Any
 
-from dagster_project.alerts.channels import dingtalk_signed_url
+from dagster_project.alerts.channels import post_to_robot
 from dagster_project.settings import BriefingRecipient, Settings
 
 log = logging.getLogger(__name__)
@@ -39,22 +36,8 @@ def _post(settings: Settings, r: BriefingRecipient, body: dict[str, Any]) -> str
     assert r.webhook_url is not None
     url = r.webhook_url.get_secret_value()
     secret = r.webhook_secret.get_secret_value() if r.webhook_secret else None
-    target = (dingtalk_signed_url(url, secret, int(time.time() * 1000))
-              if r.webhook_style == "dingtalk" and secret else url)
-    req = urllib.request.Request(target, data=json.dumps(body, ensure_ascii=False).encode(),
-                                 method="POST",
-                                 headers={"Content-Type": "application/json; charset=utf-8"})
     try:
-        with urllib.request.urlopen(req, timeout=settings.alert_timeout_seconds) as resp:
-            raw = resp.read()
-        try:
-            answer = json.loads(raw or b"{}")
-        except ValueError:
-            answer = {}
-        errcode = answer.get("errcode", 0) if isinstance(answer, dict) else 0
-        if errcode:
-            return f"failed (errcode {errcode}: {str(answer.get('errmsg', ''))[:100]})"
-        return "ok"
+        return post_to_robot(url, r.webhook_style, secret, body, settings.alert_timeout_seconds)
     except Exception as exc:  # recorded, never raised: a briefing must not stop the night
         log.warning("briefing for %s: webhook failed: %s", r.org_no, _safe(exc, url, secret))
         return f"failed ({_safe(exc, url, secret)})"
