@@ -42,7 +42,7 @@ def tiny_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate_tiny(tmp_path_factory.mktemp("tiny_landing"))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -97,7 +97,7 @@ def superset_stack(tiny_home: Path) -> Iterator[Stack]:
     reason = superset_missing()
     if reason:
         pytest.skip(reason)
-    settings = Settings(home=tiny_home, superset_port=_free_port())
+    settings = Settings(home=tiny_home, superset_port=free_port())
     server.init_metadata(settings)
     srv = server.start(settings)
     try:

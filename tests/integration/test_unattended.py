@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -27,18 +26,13 @@ from dagster_project import contract, orchestrator
 from dagster_project.generator import generate
 from dagster_project.generator.api import TINY_START
 from dagster_project.settings import Settings
+from tests.conftest import free_port
 from tests.reference.compare import pipeline_missing
 
 pytestmark = [pytest.mark.slow]
 
 D1, D2, D3, D4 = (date.fromordinal(TINY_START.toordinal() + i) for i in range(4))
 T = TypeVar("T")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _drop(source: Path, landing: Path, d: date) -> None:
@@ -89,7 +83,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings,
     # settings the way an operator gives them: the home's puhui.toml (a tick every 5 s)
     (home / "puhui.toml").write_text("delivery_sensor_interval_s = 5\n")
     settings = Settings(home=home, delivery_sensor_interval_s=5)
-    orch = orchestrator.start(settings, port=_free_port())
+    orch = orchestrator.start(settings, port=free_port())
     try:
         yield settings, orch
     finally:

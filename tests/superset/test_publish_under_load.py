@@ -1,30 +1,36 @@
 """Dashboards under a real `puhui run` (issue 7): every chart-data response during a
 load-build-audit-publish is the old publication or the new one, never an error or a mix.
 
-The session's Superset is pointed (bundle re-import) at a home of its own with
-12-28..12-29 published; each cockpit chart's response is recorded for that state (old)
-and, after a `puhui run` that loads 12-30 and 12-31, for the new state; while that run
-goes, every chart is asked in a loop (bounded in count and time). Each response must
-equal the old or the new response of its chart as a whole. The cards of the new state
-are also checked against indicator_value read from serving.duckdb.
+A Superset server of its own serves a home of its own with 12-28..12-29 published. The
+session's server may connect only to its own serving.duckdb (issue 12), so it cannot be
+pointed elsewhere; its metadata is copied, so no second `superset init` runs. Each
+cockpit chart's response is recorded for that state (old) and, after a `puhui run` that
+loads 12-30 and 12-31, for the new state; while that run goes, every chart is asked in a
+loop (bounded in count and time). Each response must equal the old or the new response
+of its chart as a whole. The cards of the new state are also checked against
+indicator_value read from serving.duckdb.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_project.superset import assets_io, bundle
-from dagster_project.superset.client import SupersetError
+from dagster_project.settings import Settings
+from dagster_project.superset import assets_io, bundle, server, service
+from dagster_project.superset.client import SupersetClient, SupersetError
 from dagster_project.superset.dashboards import cockpit
+from tests.conftest import free_port
 from tests.reference.compare import REPO, puhui_command, run_puhui
 
 pytestmark = [pytest.mark.superset, pytest.mark.slow]
@@ -45,19 +51,22 @@ def _canon(rows: list[dict]) -> str:
 
 
 @pytest.fixture(scope="module")
-def own_home(superset_stack, tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory):
+def own_stack(superset_stack, tiny_landing: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, SupersetClient]]:
     home = tmp_path_factory.mktemp("puhui_home_under_load")
     run_puhui(["run", "--landing", str(tiny_landing), "--through", str(OLD_THROUGH)], home)
-    assets_io.import_bundle(superset_stack.admin, home / "serving.duckdb")
+    settings = Settings(home=home, superset_port=free_port())
+    shutil.copytree(superset_stack.settings.superset_home, settings.superset_home)
+    srv = server.start(settings)
     try:
-        yield home
-    finally:  # the other Superset tests read the session's own serving.duckdb
-        assets_io.import_bundle(superset_stack.admin, superset_stack.serving_path)
+        yield home, service.deploy(settings, srv.base_url)
+    finally:
+        srv.stop()
 
 
 def test_charts_answer_old_or_new_publication_while_puhui_run_publishes(
-        superset_stack, own_home: Path, tiny_landing: Path) -> None:
-    admin = superset_stack.admin
+        own_stack: tuple[Path, SupersetClient], tiny_landing: Path) -> None:
+    own_home, admin = own_stack
     dash = cockpit()
     biz_dt = str(NEW_THROUGH)  # absent from the old publication, the latest of the new
     old = {k: _canon(v) for k, v in _responses(admin, biz_dt).items()}
