@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import struct
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import requests
 
 from dagster_project.superset import assets_io, bundle, rls
 from dagster_project.superset.client import SupersetClient, SupersetError
@@ -202,6 +204,28 @@ def test_cockpit_legal_entity_ranking_equals_indicator_value(superset_stack) -> 
         for metric in ("dep_bal_yi", "dep_bal_ytd_chg_yi", "dep_bal_mtd_chg_yi", "loan_bal_yi",
                        "npl_ratio"):
             assert _close(r[metric], _want(path, biz_dt, legal[r["lvl2_org_name"]], metric))
+
+
+def test_pivot_totals_read_in_chinese_in_the_language_pack_the_browser_fetches(
+        superset_stack) -> None:
+    """Superset 6.1's zh pack leaves "Total (%(aggregatorName)s)" empty, so the migration
+    matrix's totals read "Total (求和)"; the served pack says 合计, behind the login."""
+    base = superset_stack.server.base_url
+    pack_url = f"{base}/superset/language_pack/zh/"
+    assert requests.get(pack_url, timeout=30, allow_redirects=False).status_code != 200
+    browser = requests.Session()
+    page = browser.get(f"{base}/login/", timeout=30).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token, "the login page carries a CSRF token"
+    password = superset_stack.settings.superset_home.joinpath("admin_password").read_text()
+    browser.post(f"{base}/login/", timeout=30, data={
+        "username": "admin", "password": password.strip(), "csrf_token": token.group(1)})
+    messages = browser.get(pack_url, timeout=30).json()["locale_data"]["superset"]
+    assert messages["Total (%(aggregatorName)s)"] == ["合计"]
+    assert messages["Subtotal"] == ["小计"]
+    assert messages["Dashboards"] == ["看板"]  # the rest is Superset's own pack
+    french = browser.get(f"{base}/superset/language_pack/fr/", timeout=30)
+    assert french.status_code == 200 and "合计" not in french.text  # other packs untouched
 
 
 def test_cockpit_trend_has_one_point_per_loaded_date_equal_to_the_store(superset_stack) -> None:
