@@ -13,18 +13,28 @@ pipeline.
 ``superset_stack``: one real Superset server on it, on a free port, with the bundle
 imported and RLS synced through the REST API; stopped at the end. Tests skip (with the
 reason) only when ``puhui setup`` has not been run.
+
+The suite runs on pytest-xdist workers (``-n auto``, pyproject.toml). ``tiny_landing``
+and ``tiny_home`` are still built once per run: the first worker to need one builds it
+under the run's common base directory, holding a file lock, and the others wait for it.
+Each module runs whole on one worker (its module fixtures are built once), and every
+module that uses ``superset_stack`` runs on the same worker, so one Superset server
+serves them all; modules that need no tiny home are handed out first, so the other
+worker has work while the first builds it.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from dagster_project.generator import generate_tiny
 from dagster_project.generator.api import TINY_START
@@ -37,9 +47,47 @@ from tests.reference.compare import pipeline_missing, run_puhui
 TINY_FIRST_NIGHT = TINY_START + timedelta(days=3)  # 2025-12-31: 4 nights, then 4 more
 
 
+SUPERSET_GROUP = "superset"
+_SHARED_BUILDS = ("tiny_landing", "tiny_home")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """One xdist group per module, one for every module that needs Superset; and the
+    modules that need no shared build first (see the module docstring)."""
+    modules: dict[str, set[str]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], set()).update(item.fixturenames)
+    for item in items:
+        fixtures = modules[item.nodeid.split("::")[0]]
+        group = SUPERSET_GROUP if "superset_stack" in fixtures else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda it: any(f in modules[it.nodeid.split("::")[0]]
+                                  for f in _SHARED_BUILDS))  # stable: order kept otherwise
+
+
+def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str,
+                 build: Callable[[Path], object]) -> Path:
+    """``name`` built once per test run by ``build(path)``, whichever worker asks first.
+
+    Under xdist each worker has its own base temp directory inside the run's; the build
+    goes in the run's, behind a lock. A build that failed is started again by the next
+    worker that asks (and fails again there, with its own message)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    target, built = root / name, root / f"{name}.built"
+    with FileLock(str(root / f"{name}.lock")):
+        if not built.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(mode=0o700)
+            build(target)
+            built.touch()
+    return target
+
+
 @pytest.fixture(scope="session")
 def tiny_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_tiny(tmp_path_factory.mktemp("tiny_landing"))
+    return shared_build(tmp_path_factory, "tiny_landing", generate_tiny)
 
 
 def free_port() -> int:
@@ -71,18 +119,20 @@ def tiny_home(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     reason = pipeline_missing()
     if reason:
         pytest.skip(f"real pipeline not available: {reason}")
-    home = tmp_path_factory.mktemp("tiny_home")
-    # two nights, so the shared home is also the incremental build (test_dbt_store
-    # compares it with a full refresh)
-    said = run_puhui(["run", "--landing", str(tiny_landing), "--through",
-                      str(TINY_FIRST_NIGHT)], home)
-    said += run_puhui(["run", "--landing", str(tiny_landing)], home)
-    (home / "logs").mkdir(exist_ok=True)
-    run_log = home / "logs" / "puhui-run.txt"
-    run_log.write_text(said)  # what the operator saw
-    run_log.chmod(0o600)  # like every file under PUHUI_HOME (issue 12)
-    assert (home / "serving.duckdb").exists()
-    return home
+
+    def build(home: Path) -> None:
+        # two nights, so the shared home is also the incremental build (test_dbt_store
+        # compares it with a full refresh)
+        said = run_puhui(["run", "--landing", str(tiny_landing), "--through",
+                          str(TINY_FIRST_NIGHT)], home)
+        said += run_puhui(["run", "--landing", str(tiny_landing)], home)
+        (home / "logs").mkdir(exist_ok=True)
+        run_log = home / "logs" / "puhui-run.txt"
+        run_log.write_text(said)  # what the operator saw
+        run_log.chmod(0o600)  # like every file under PUHUI_HOME (issue 12)
+        assert (home / "serving.duckdb").exists()
+
+    return shared_build(tmp_path_factory, "tiny_home", build)
 
 
 def copy_home(home: Path, target: Path) -> Path:
