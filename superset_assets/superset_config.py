@@ -33,13 +33,21 @@ LANGUAGES = {
     "en": {"flag": "us", "name": "English"},
 }
 
-# Superset 6.1's Chinese pack leaves a few strings a leader sees empty, so they show in
-# English: a pivot table's totals read "Total (求和)". FLASK_APP_MUTATOR fills them in
-# the pack the browser fetches.
-ZH_MISSING_STRINGS = {
+# Strings of Superset 6.1's Chinese pack, as a leader should read them. FLASK_APP_MUTATOR
+# puts them in the pack the browser fetches:
+# - the pivot table's totals, left empty in the pack, so they read "Total (求和)";
+# - an empty card: Superset's Big Number prints "No data" (没有数据) for NULL, and under
+#   it, when the card has no subtitle, the second string. A figure is NULL only where
+#   the contract says so (indicators.md: a change whose period start is not loaded, a
+#   ratio over 0), so the card reads — with the contract's reason beneath. Superset
+#   uses "No data" for empty tables and option lists too, where — reads as well.
+ZH_STRINGS = {
     "Total (%(aggregatorName)s)": "合计",
     "Total (%(aggfunc)s)": "合计",
     "Subtotal": "小计",
+    "No data": "—",
+    "No data after filtering or data is NULL for the latest time record":
+        "口径为空：期初未加载或分母为0",
 }
 _ZH_PACK_PATH = "/superset/language_pack/zh/"
 
@@ -275,7 +283,7 @@ def FLASK_APP_MUTATOR(app: Any) -> None:  # noqa: N802
 
 
 def _complete_zh_language_pack(app: Any) -> None:
-    """Serve the Chinese language pack with ZH_MISSING_STRINGS filled in.
+    """Serve the Chinese language pack with ZH_STRINGS in it.
 
     Superset's view sends its file as is; an after-request hook swaps the body of a
     successful answer only, so the view's own access check and every other language
@@ -288,9 +296,8 @@ def _complete_zh_language_pack(app: Any) -> None:
     with open(Path(packs.DIR) / "zh" / "LC_MESSAGES" / "messages.json", encoding="utf-8") as f:
         pack = json.load(f)
     messages = pack["locale_data"]["superset"]
-    for msgid, text in ZH_MISSING_STRINGS.items():
-        if not any(messages.get(msgid, [""])):
-            messages[msgid] = [text]
+    for msgid, text in ZH_STRINGS.items():
+        messages[msgid] = [text]
     body = json.dumps(pack, ensure_ascii=False)
 
     @app.after_request

@@ -68,7 +68,7 @@ def _charts_settled(driver: webdriver.Chrome) -> bool:
 
 # Runs in the page. Filter names are the <h4 data-test="filter-control-name"> of the
 # native filter bar; a card's value is its .header-line, or the chart's own text
-# (an empty-state or error message) when there is none.
+# (an empty-state or error message) when there is none; its note is the line under it.
 _STATE_JS = """
 const filters = {};
 document.querySelectorAll('[data-test="filter-control-name"]').forEach(h => {
@@ -76,16 +76,18 @@ document.querySelectorAll('[data-test="filter-control-name"]').forEach(h => {
   filters[h.textContent.trim()] = item ? [...item.querySelectorAll(
     '.ant-select-selection-item')].map(e => e.getAttribute('title') || e.textContent.trim()) : [];
 });
-const cards = {};
+const cards = {}, notes = {};
 document.querySelectorAll('.dashboard-component-chart-holder').forEach(c => {
   if (!c.querySelector('.big_number_total')) return;
   const title = c.querySelector('[data-test="editable-title"]');
   const value = c.querySelector('.header-line');
+  const note = c.querySelector('.subheader-line');
   const box = c.querySelector('[data-test="chart-container"]') || c;
-  cards[title ? title.textContent.trim() : '?'] =
-    value ? value.textContent.trim() : box.innerText.trim();
+  const name = title ? title.textContent.trim() : '?';
+  cards[name] = value ? value.textContent.trim() : box.innerText.trim();
+  if (note) notes[name] = note.textContent.trim();
 });
-return {url: location.href, filters: filters, cards: cards,
+return {url: location.href, filters: filters, cards: cards, notes: notes,
         csp_violations: window.__puhuiCspViolations || []};
 """
 

@@ -13,6 +13,7 @@ indicator_value read from serving.duckdb.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -28,9 +29,10 @@ import pytest
 
 from dagster_project.settings import Settings
 from dagster_project.superset import assets_io, bundle, server, service
-from dagster_project.superset.client import SupersetClient, SupersetError
+from dagster_project.superset.client import SupersetError
 from dagster_project.superset.dashboards import cockpit
-from tests.conftest import free_port
+from dagster_project.superset.metrics import metric_variant
+from tests.conftest import Stack, free_port
 from tests.reference.compare import REPO, puhui_command, run_puhui
 
 pytestmark = [pytest.mark.superset, pytest.mark.slow]
@@ -52,21 +54,56 @@ def _canon(rows: list[dict]) -> str:
 
 @pytest.fixture(scope="module")
 def own_stack(superset_stack, tiny_landing: Path,
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, SupersetClient]]:
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("puhui_home_under_load")
     run_puhui(["run", "--landing", str(tiny_landing), "--through", str(OLD_THROUGH)], home)
     settings = Settings(home=home, superset_port=free_port())
     shutil.copytree(superset_stack.settings.superset_home, settings.superset_home)
     srv = server.start(settings)
     try:
-        yield home, service.deploy(settings, srv.base_url)
+        yield Stack(settings, srv, service.deploy(settings, srv.base_url))
     finally:
         srv.stop()
 
 
+def test_a_card_the_contract_leaves_empty_reads_a_dash_with_the_reason(
+        own_stack: Stack, chromium, tmp_path: Path) -> None:
+    """On 12-29, the latest date of the old publication, neither 31 December 2024 nor
+    30 November 2025 is loaded: every 比年初 and 比月初 figure is NULL in the store, and its
+    cockpit card reads — with the contract's reason under it, not 没有数据 or 0 (the
+    zh strings of superset_config.py). The other cards read their figures."""
+    (png,) = service.take_screenshots(own_stack.settings, own_stack.server.base_url,
+                                      tmp_path, slugs=["cockpit"], state=True)
+    state = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
+    province = _province(own_stack.serving_path)
+    empty = 0
+    for card in (c for c in cockpit().charts() if c.viz_type == "big_number_total"):
+        v = metric_variant(card.params["metric"])
+        text = state["cards"][card.title]
+        if _published(own_stack.serving_path, OLD_THROUGH, province, v.indicator.code) is None:
+            empty += 1
+            assert text == "—", (card.title, text)
+            assert state["notes"][card.title] == "口径为空：期初未加载或分母为0", state["notes"]
+        else:
+            assert text not in ("—", "没有数据") and any(ch.isdigit() for ch in text), text
+    assert empty == 5  # 存款比年初, 存款比月初, 贷款比年初, 不良率比年初, 普惠贷款比年初
+
+
+def _province(serving: Path) -> str:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return con.execute("select org_no from dim_org where org_level = 1").fetchone()[0]
+
+
+def _published(serving: Path, d: date, org_no: str, code: str) -> float | None:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        (value,) = con.execute("select value from indicator_value where biz_date = ? and "
+                               "org_no = ? and indicator_code = ?", [d, org_no, code]).fetchone()
+    return value
+
+
 def test_charts_answer_old_or_new_publication_while_puhui_run_publishes(
-        own_stack: tuple[Path, SupersetClient], tiny_landing: Path) -> None:
-    own_home, admin = own_stack
+        own_stack: Stack, tiny_landing: Path) -> None:
+    own_home, admin = own_stack.settings.home, own_stack.admin
     dash = cockpit()
     biz_dt = str(NEW_THROUGH)  # absent from the old publication, the latest of the new
     old = {k: _canon(v) for k, v in _responses(admin, biz_dt).items()}

@@ -209,7 +209,8 @@ def test_cockpit_legal_entity_ranking_equals_indicator_value(superset_stack) -> 
 def test_pivot_totals_read_in_chinese_in_the_language_pack_the_browser_fetches(
         superset_stack) -> None:
     """Superset 6.1's zh pack leaves "Total (%(aggregatorName)s)" empty, so the migration
-    matrix's totals read "Total (求和)"; the served pack says 合计, behind the login."""
+    matrix's totals read "Total (求和)"; the served pack says 合计, behind the login, and
+    an empty card's — and its reason (test_publish_under_load shows them on a card)."""
     base = superset_stack.server.base_url
     pack_url = f"{base}/superset/language_pack/zh/"
     assert requests.get(pack_url, timeout=30, allow_redirects=False).status_code != 200
@@ -223,6 +224,9 @@ def test_pivot_totals_read_in_chinese_in_the_language_pack_the_browser_fetches(
     messages = browser.get(pack_url, timeout=30).json()["locale_data"]["superset"]
     assert messages["Total (%(aggregatorName)s)"] == ["合计"]
     assert messages["Subtotal"] == ["小计"]
+    assert messages["No data"] == ["—"]
+    assert messages["No data after filtering or data is NULL for the latest time record"] \
+        == ["口径为空：期初未加载或分母为0"]
     assert messages["Dashboards"] == ["看板"]  # the rest is Superset's own pack
     french = browser.get(f"{base}/superset/language_pack/fr/", timeout=30)
     assert french.status_code == 200 and "合计" not in french.text  # other packs untouched
