@@ -87,7 +87,12 @@ document.querySelectorAll('.dashboard-component-chart-holder').forEach(c => {
   cards[name] = value ? value.textContent.trim() : box.innerText.trim();
   if (note) notes[name] = note.textContent.trim();
 });
-return {url: location.href, filters: filters, cards: cards, notes: notes,
+// any chart (not only cards) whose text is a CSP refusal: e.g. a Handlebars chart, which
+// compiles its template with eval and so cannot run under Puhui's policy
+const refused = [...document.querySelectorAll('.dashboard-component-chart-holder')]
+  .filter(c => c.innerText.includes('Content Security Policy'))
+  .map(c => (c.querySelector('[data-test="editable-title"]') || c).textContent.trim());
+return {url: location.href, filters: filters, cards: cards, notes: notes, refused: refused,
         csp_violations: window.__puhuiCspViolations || []};
 """
 

@@ -361,6 +361,7 @@ def test_every_dashboard_renders_under_the_csp_including_the_deck_gl_maps(
         state = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
         blocked = [v for v in state["csp_violations"] if not v.startswith(_EXPECTED_BLOCKS)]
         assert not blocked, (png.name, blocked)
+        assert not state["refused"], (png.name, state["refused"])  # a chart the CSP broke
         # a card that failed shows its error text instead of a figure
         for title, text in state["cards"].items():
             assert text and "错误" not in text and "error" not in text.lower(), (title, text)
