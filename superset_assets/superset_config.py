@@ -60,6 +60,10 @@ FEATURE_FLAGS = {
     # ... and SQL Lab applies the same rules: a restricted analyst's SELECT on a
     # governed table is rewritten to read only their subtree (issue 13).
     "RLS_IN_SQLLAB": True,
+    # Dashboard roles: a 支行 user opens the 万元 copies of the money dashboards, the
+    # province and 法人行社 users the 亿元 ones (rls.sync_dashboard_roles). A dashboard
+    # with no roles stays open to every reader, as before.
+    "DASHBOARD_RBAC": True,
     "THUMBNAILS": False,
     "ALERT_REPORTS": False,
 }

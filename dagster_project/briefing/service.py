@@ -45,8 +45,14 @@ class BriefingReport:
     seconds: float = 0.0
 
 
-def dashboard_link(settings: Settings) -> str:
-    return settings.dashboard_base_url + DASHBOARD_PATH
+def dashboard_link(settings: Settings, org_level: int | None = None) -> str:
+    """The cockpit a recipient opens: a 支行's is the 万元 copy (Superset's dashboard
+    roles let a 支行 user open only that one)."""
+    from dagster_project.superset.dashboards import for_org_level
+
+    slug = DASHBOARD_PATH.strip("/").rsplit("/", 1)[-1]
+    return (settings.dashboard_base_url
+            + DASHBOARD_PATH.replace(f"/{slug}/", f"/{for_org_level(slug, org_level)}/"))
 
 
 def outbox_for(settings: Settings, biz_date: date) -> Path:
@@ -79,7 +85,7 @@ def _recipients(settings: Settings, biz_date: date, dry_run: bool) -> list[Brief
 def _briefing_one(settings: Settings, r: BriefingRecipient, biz_date: date, box: Path,
                   dry_run: bool) -> Sent:
     b = content.build(settings.serving_path, biz_date, r.org_no)
-    link = dashboard_link(settings)
+    link = dashboard_link(settings, b.org_level)
     md = render.markdown(b, link)
     files = [box / f"{r.org_no}.md"]
     files[0].write_text(md + "\n", encoding="utf-8")

@@ -225,11 +225,16 @@ def dashboard_doc(dash: Dashboard, ids: dict[str, int]) -> dict[str, Any]:
 
 
 def local_chart_ids(dashboards: list[Dashboard]) -> dict[str, int]:
-    """Bundle-local chart ids (position and filter scopes); import maps them to real ids."""
-    keys = [c.key for d in dashboards for c in d.charts()]
-    if len(keys) != len(set(keys)):
-        raise ValueError("chart keys must be unique across dashboards")
-    return {k: n for n, k in enumerate(keys, start=1)}
+    """Bundle-local chart ids (position and filter scopes); import maps them to real ids.
+
+    A chart may sit on several dashboards (the 支行 copies share every chart but their
+    money cards), but one key is one chart: two different specs under a key fail.
+    """
+    seen: dict[str, Chart] = {}
+    for c in (c for d in dashboards for c in d.charts()):
+        if seen.setdefault(c.key, c) != c:
+            raise ValueError(f"chart key {c.key} names two different charts")
+    return {k: n for n, k in enumerate(seen, start=1)}
 
 
 def render() -> dict[str, str]:

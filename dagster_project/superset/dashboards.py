@@ -48,6 +48,13 @@ FILTER_NOTE = ("默认显示最新业务日期、本人可见的全部机构"
 Cell = tuple[Chart | str, int, int]  # (chart or markdown text, width of 12, height units)
 
 
+# Who a dashboard is for (Superset DASHBOARD_RBAC, rls.sync_dashboard_roles): money
+# cards read in 亿元 for the province and its 法人行社, in 万元 for a 支行. Dashboards
+# with no money card serve everyone.
+EVERYONE, BANK_VIEW, BRANCH_VIEW = "everyone", "bank", "branch"
+BRANCH_SUFFIX = ("_branch", "-branch", "（支行）")  # key, slug, title of a 万元 variant
+
+
 @dataclass(frozen=True)
 class Dashboard:
     key: str
@@ -57,6 +64,7 @@ class Dashboard:
     # charts that show every date (trends) or every org (rankings), by chart key
     not_by_date: frozenset[str] = field(default_factory=frozenset)
     not_by_org: frozenset[str] = field(default_factory=frozenset)
+    audience: str = EVERYONE
 
     def charts(self) -> list[Chart]:
         return [c for row in self.rows for c, _, _ in row if isinstance(c, Chart)]
@@ -100,6 +108,19 @@ def card(key: str, code: str, scale: str = BANK) -> Cell:
     return (big_number(key, v.title, _dataset([code]), v.name, v.d3format), 2, 28)
 
 
+def _variant(key: str, title: str, slug: str, scale: str) -> tuple[str, str, str, str]:
+    """Key, title, slug and audience of a dashboard shown with money in ``scale``."""
+    if scale == BANK:
+        return key, title, slug, BANK_VIEW
+    k, sl, t = BRANCH_SUFFIX
+    return key + k, title + t, slug + sl, BRANCH_VIEW
+
+
+def in_scale(key: str, scale: str) -> str:
+    """The chart key of a money chart in ``scale``: the 万元 copy is a chart of its own."""
+    return key if scale == BANK else f"{key}_wan"
+
+
 def series_title(codes: list[str], scale: str, what: str) -> str:
     """A chart title from the dictionary names of its metrics and their one unit."""
     vs = [shown(c, scale) for c in codes]
@@ -120,32 +141,46 @@ def measure_title(code: str) -> str:
     return next(m for m in load_measures() if m.code == code).title()
 
 
-def cockpit() -> Dashboard:
-    headline = [card("cockpit_dep_bal", "DEP_BAL"), card("cockpit_loan_bal", "LOAN_BAL"),
-                card("cockpit_npl_ratio", "NPL_RATIO"), card("cockpit_incl_bal", "INCL_BAL"),
+def cockpit(scale: str = BANK) -> Dashboard:
+    """The president's cockpit; ``scale`` 万元 is the 支行 head's copy (its own cards,
+    trend and outlet ranking; the other charts are shared)."""
+    def money(key: str, code: str) -> Cell:
+        return card(in_scale(key, scale), code, scale)
+
+    headline = [money("cockpit_dep_bal", "DEP_BAL"), money("cockpit_loan_bal", "LOAN_BAL"),
+                card("cockpit_npl_ratio", "NPL_RATIO"), money("cockpit_incl_bal", "INCL_BAL"),
                 card("cockpit_two_increase", "TWO_INCREASE_MET"),
                 card("cockpit_visit_mtd", "VISIT_CNT_MTD")]
-    changes = [card("cockpit_dep_ytd", "DEP_BAL_YTD_CHG"),
-               card("cockpit_dep_mtd", "DEP_BAL_MTD_CHG"),
-               card("cockpit_loan_ytd", "LOAN_BAL_YTD_CHG"),
+    changes = [money("cockpit_dep_ytd", "DEP_BAL_YTD_CHG"),
+               money("cockpit_dep_mtd", "DEP_BAL_MTD_CHG"),
+               money("cockpit_loan_ytd", "LOAN_BAL_YTD_CHG"),
                card("cockpit_npl_ytd", "NPL_RATIO_YTD_CHG"),
-               card("cockpit_incl_ytd", "INCL_BAL_YTD_CHG"),
+               money("cockpit_incl_ytd", "INCL_BAL_YTD_CHG"),
                card("cockpit_visit_ytd", "VISIT_CNT_YTD")]
     bal = ["DEP_BAL", "LOAN_BAL", "INCL_BAL"]
     ratios = ["NPL_RATIO", "OVD_RATIO", "INCL_SHARE"]
+    trend_bal = in_scale("cockpit_trend_bal", scale)
     trends = [
-        (trend("cockpit_trend_bal", series_title(bal, BANK, "走势"), LEAF, names(bal, BANK),
-               fmt("DEP_BAL")), 6, 50),
+        (trend(trend_bal, series_title(bal, scale, "走势"), LEAF, names(bal, scale),
+               fmt("DEP_BAL", scale)), 6, 50),
         (trend("cockpit_trend_ratio", series_title(ratios, BANK, "走势"), LEAF, names(ratios),
                fmt("NPL_RATIO")), 6, 50),
     ]
     rank = ["DEP_BAL", "DEP_BAL_YTD_CHG", "DEP_BAL_MTD_CHG", "LOAN_BAL", "LOAN_BAL_YTD_CHG",
             "NPL_RATIO", "INCL_BAL"]
-    rank_legal = [(table("cockpit_rank_legal", "法人行社排名（按" + shown("DEP_BAL").title + "）",
-                         LEAF, ["lvl2_org_name"], names(rank, BANK), where=UNDER_LVL2), 12, 45)]
-    rank_branch = [(table("cockpit_rank_branch", "支行排名（按" + shown("DEP_BAL", BRANCH).title
-                          + "）", LEAF, ["lvl2_org_name", "lvl3_org_name"], names(rank),
-                          where=UNDER_LVL3), 12, 60)]
+    if scale == BANK:
+        rankings = [
+            [(table("cockpit_rank_legal", "法人行社排名（按" + shown("DEP_BAL").title + "）",
+                    LEAF, ["lvl2_org_name"], names(rank, BANK), where=UNDER_LVL2), 12, 45)],
+            [(table("cockpit_rank_branch", "支行排名（按" + shown("DEP_BAL", BRANCH).title
+                    + "）", LEAF, ["lvl2_org_name", "lvl3_org_name"], names(rank),
+                    where=UNDER_LVL3), 12, 60)]]
+        by_org = {"cockpit_rank_legal", "cockpit_rank_branch"}
+    else:  # a 支行 sees one 支行: rank its outlets (网点) instead
+        rankings = [[(table("cockpit_rank_outlet", "网点排名（按" + shown("DEP_BAL", BRANCH).title
+                            + "）", LEAF, ["lvl3_org_name", "lvl4_org_name"], names(rank),
+                            where={"lvl4_org_name": NOT_NULL}), 12, 60)]]
+        by_org = {"cockpit_rank_outlet"}
     mgr = ["DEP_BAL", "DEP_BAL_YTD_CHG", "DEP_DAVG_MTD", "DEP_DAVG_YTD", "LOAN_BAL",
            "VISIT_CNT_MTD"]
     managers = [(table("cockpit_mgr_deposit", "客户经理明细", LEAF,
@@ -155,34 +190,41 @@ def cockpit() -> Dashboard:
         (table("cockpit_warnings", "今日经营预警", WARNINGS,
                ["severity_name", "rule_name", "org_name"],
                ["warning_cnt", "warning_value", "warning_threshold"], row_limit=200), 12, 50)]
+    units = ("卡片与走势以亿元显示，支行与客户经理明细以万元显示" if scale == BANK
+             else "本页为支行版：卡片、走势与明细均以万元显示")
     note = ("**口径**：所有指标由《指标字典》生成：余额按记账机构求和，"
             "比率为分子分母各自求和后相除，"
             "户数按客户去重，两增只对法人行社判定；与已发布的指标库（indicator_value）一致。"
-            "卡片与走势以亿元显示，支行与客户经理明细以万元显示；比年初变化的比率以个百分点显示；"
+            + units + "；比年初变化的比率以个百分点显示；"
             "口径规定为空的指标（如上年末未加载时的比年初）显示 —，下方注明原因，不记为0。"
             + FILTER_NOTE)
+    key, title, slug, audience = _variant("cockpit", "行长战情室", "cockpit", scale)
     return Dashboard(
-        "cockpit", "行长战情室", "cockpit",
-        rows=[[(note, 12, 12)], headline, changes, warnings, trends, rank_legal, rank_branch,
-              managers],
-        not_by_date=frozenset({"cockpit_trend_bal", "cockpit_trend_ratio"}),
-        not_by_org=frozenset({"cockpit_rank_legal", "cockpit_rank_branch"}),
+        key, title, slug,
+        rows=[[(note, 12, 12)], headline, changes, warnings, trends, *rankings, managers],
+        not_by_date=frozenset({trend_bal, "cockpit_trend_ratio"}),
+        not_by_org=frozenset(by_org), audience=audience,
     )
 
 
-def inclusive() -> Dashboard:
+def inclusive(scale: str = BANK) -> Dashboard:
     k = "incl_"
-    cards = [card(k + "bal", "INCL_BAL"), card(k + "cust", "INCL_CUST_CNT"),
+
+    def money(key: str, code: str) -> Cell:
+        return card(in_scale(key, scale), code, scale)
+
+    cards = [money(k + "bal", "INCL_BAL"), card(k + "cust", "INCL_CUST_CNT"),
              card(k + "share", "INCL_SHARE"), card(k + "growth", "INCL_GROWTH_YTD"),
              card(k + "loan_growth", "LOAN_GROWTH_YTD"),
              card(k + "two_increase", "TWO_INCREASE_MET")]
-    cards2 = [card(k + "bal_ytd", "INCL_BAL_YTD_CHG"), card(k + "cust_ytd", "INCL_CUST_YTD_CHG"),
+    cards2 = [money(k + "bal_ytd", "INCL_BAL_YTD_CHG"), card(k + "cust_ytd", "INCL_CUST_YTD_CHG"),
               card(k + "npl", "INCL_NPL_RATIO"), card(k + "bank_npl", "NPL_RATIO"),
               card(k + "coverage", "GRID_CREDIT_COVERAGE"), card(k + "use_rate", "CREDIT_USE_RATE")]
     npl = ["INCL_NPL_RATIO", "NPL_RATIO"]
+    trend_bal = in_scale(k + "trend_bal", scale)
     trends = [
-        (trend(k + "trend_bal", series_title(["INCL_BAL"], BANK, "走势"), LEAF,
-               names(["INCL_BAL"], BANK), fmt("INCL_BAL")), 6, 50),
+        (trend(trend_bal, series_title(["INCL_BAL"], scale, "走势"), LEAF,
+               names(["INCL_BAL"], scale), fmt("INCL_BAL", scale)), 6, 50),
         (trend(k + "trend_npl", series_title(npl, BANK, "走势"), LEAF, names(npl),
                fmt("NPL_RATIO")), 6, 50),
     ]
@@ -216,17 +258,22 @@ def inclusive() -> Dashboard:
     ]
     note = ("**普惠金融**：“两增”= 普惠型贷款增速不低于各项贷款增速、有贷款余额户数不低于年初，"
             "按法人行社判定；普惠不良率容忍度为不高于各项贷款不良率3个百分点。" + FILTER_NOTE)
-    return Dashboard("inclusive", "普惠金融", "inclusive",
+    key, title, slug, audience = _variant("inclusive", "普惠金融", "inclusive", scale)
+    return Dashboard(key, title, slug,
                      rows=[[(note, 12, 12)], cards, cards2, structure, trends, ranking, grid],
-                     not_by_date=frozenset({k + "trend_bal", k + "trend_npl"}),
+                     not_by_date=frozenset({trend_bal, k + "trend_npl"}),
                      not_by_org=frozenset({k + "rank", k + "rank_cust", k + "grid",
-                                           k + "grid_table"}))
+                                           k + "grid_table"}), audience=audience)
 
 
-def asset_quality() -> Dashboard:
+def asset_quality(scale: str = BANK) -> Dashboard:
     k = "aq_"
-    cards = [card(k + "loan", "LOAN_BAL"), card(k + "sm", "SM_BAL"),
-             card(k + "npl_bal", "NPL_BAL"), card(k + "npl", "NPL_RATIO"),
+
+    def money(key: str, code: str) -> Cell:
+        return card(in_scale(key, scale), code, scale)
+
+    cards = [money(k + "loan", "LOAN_BAL"), money(k + "sm", "SM_BAL"),
+             money(k + "npl_bal", "NPL_BAL"), card(k + "npl", "NPL_RATIO"),
              card(k + "ovd", "OVD_RATIO"), card(k + "dev", "NPL_DEVIATION")]
     by_class = names(["LOAN_BAL"], BRANCH)[0]
     structure = [
@@ -240,10 +287,14 @@ def asset_quality() -> Dashboard:
                names(["NPL_RATIO", "OVD_RATIO"]), fmt("NPL_RATIO")), 4, 55),
     ]
     # The chart of issue 13: each 法人行社's own published NPL_RATIO, no 全部 bar.
+    top = (bar(k + "by_legal", series_title(["NPL_RATIO"], BANK, "（按法人行社）"), LEAF,
+               "lvl2_org_name", names(["NPL_RATIO"]), fmt("NPL_RATIO"), where=UNDER_LVL2)
+           if scale == BANK else  # a 支行 sees one 支行: its outlets instead
+           bar(k + "by_outlet", series_title(["NPL_RATIO"], BANK, "（按网点）"), LEAF,
+               "lvl4_org_name", names(["NPL_RATIO"]), fmt("NPL_RATIO"),
+               where={"lvl4_org_name": NOT_NULL}))
     by_legal = [
-        (bar(k + "by_legal", series_title(["NPL_RATIO"], BANK, "（按法人行社）"), LEAF,
-             "lvl2_org_name", names(["NPL_RATIO"]), fmt("NPL_RATIO"), where=UNDER_LVL2),
-         6, 50),
+        (top, 6, 50),
         (bar(k + "by_org", series_title(["NPL_RATIO", "OVD_RATIO"], BANK, "（按支行）"), LEAF,
              "lvl3_org_name", names(["NPL_RATIO", "OVD_RATIO"]), fmt("NPL_RATIO"),
              where=UNDER_LVL3), 6, 50),
@@ -276,11 +327,13 @@ def asset_quality() -> Dashboard:
     ]
     note = ("**资产质量**：五级分类、不良与逾期均由《指标字典》的度量在借据级事实表上计算。"
             + FILTER_NOTE)
-    return Dashboard("asset_quality", "资产质量", "asset-quality",
+    key, title, slug, audience = _variant("asset_quality", "资产质量", "asset-quality", scale)
+    return Dashboard(key, title, slug,
                      rows=[[(note, 12, 10)], cards, structure, by_legal, by_product, org_table,
                            migration],
                      not_by_date=frozenset({k + "trend"}),
-                     not_by_org=frozenset({k + "by_legal", k + "by_org", k + "org_table"}))
+                     not_by_org=frozenset({top.key, k + "by_org", k + "org_table"}),
+                     audience=audience)
 
 
 def visits() -> Dashboard:
@@ -384,4 +437,13 @@ def performance() -> Dashboard:
 
 
 def all_dashboards() -> list[Dashboard]:
-    return [cockpit(), inclusive(), asset_quality(), visits(), policy_lapse(), performance()]
+    """The six dashboards, then the 支行 (万元) copies of the three with money cards."""
+    return [cockpit(), inclusive(), asset_quality(), visits(), policy_lapse(), performance(),
+            cockpit(BRANCH), inclusive(BRANCH), asset_quality(BRANCH)]
+
+
+def for_org_level(slug: str, level: int | None) -> str:
+    """The slug a user of an org ``level`` opens for ``slug`` (a 支行 reads 万元)."""
+    if level == 3 and any(d.slug == slug + BRANCH_SUFFIX[1] for d in all_dashboards()):
+        return slug + BRANCH_SUFFIX[1]
+    return slug

@@ -34,6 +34,9 @@ from dagster_project.superset.datasets import all_datasets
 
 READER_ROLE = "普惠看板读者"
 ANALYST_ROLE = "普惠分析员"
+# Province-wide readers (no org role, no RLS rule: every row). It holds no permission;
+# it only names who opens the 亿元 dashboards (DASHBOARD_RBAC, sync_dashboard_roles).
+PROVINCE_ROLE = "全省看板"
 # Superset's own roles: Gamma views dashboards and explores the datasets a user may
 # read; sql_lab opens SQL Lab (what a query may touch is still the datasets above).
 GAMMA_ROLE = "Gamma"
@@ -179,11 +182,51 @@ def sync_rls(client: SupersetClient, serving_path: Path) -> dict[str, int]:
     return out
 
 
+def sync_dashboard_roles(client: SupersetClient, serving_path: Path) -> dict[str, list[str]]:
+    """Who opens which copy of a dashboard with money cards (Superset DASHBOARD_RBAC).
+
+    The 亿元 dashboards go to the province role and every 法人行社 role, the 万元
+    copies to every 支行 role; dashboards with no money card keep no roles (everyone
+    with the reader role). A user holding none of a dashboard's roles is refused it,
+    so access still fails closed; what rows they see is still their RLS rule's.
+    Returns {dashboard slug: role names}.
+    """
+    from dagster_project.superset.dashboards import (
+        BANK_VIEW,
+        BRANCH_VIEW,
+        EVERYONE,
+        all_dashboards,
+    )
+
+    known = _role_ids(client)
+    ensure_role(client, PROVINCE_ROLE, known)
+    orgs = org_roles(serving_path)
+    for org in orgs:
+        ensure_role(client, org.role_name, known)
+    audience = {
+        EVERYONE: [],
+        BANK_VIEW: [PROVINCE_ROLE, *(o.role_name for o in orgs if o.level == 2)],
+        BRANCH_VIEW: [o.role_name for o in orgs if o.level == 3],
+    }
+    out: dict[str, list[str]] = {}
+    for dash in all_dashboards():
+        names = audience[dash.audience]
+        found = client.get(f"/api/v1/dashboard/{dash.slug}")["result"]
+        if sorted(r["id"] for r in found.get("roles") or []) != sorted(known[n] for n in names):
+            client.put(f"/api/v1/dashboard/{found['id']}",
+                       json={"roles": [known[n] for n in names]})
+        out[dash.slug] = names
+    return out
+
+
 def sync_access(client: SupersetClient, serving_path: Path) -> dict[str, int]:
-    """Reader and analyst roles, then the org roles and their rules (what deploy runs)."""
+    """Reader and analyst roles, the org roles and their rules, then which dashboards
+    each role opens (what deploy runs)."""
     ensure_reader_role(client)
     ensure_analyst_role(client)
-    return sync_rls(client, serving_path)
+    ids = sync_rls(client, serving_path)
+    sync_dashboard_roles(client, serving_path)
+    return ids
 
 
 def _is_org_role(name: str) -> bool:
@@ -276,7 +319,7 @@ def create_demo_users(client: SupersetClient, serving_path: Path, secrets_file: 
     stored: dict[str, dict[str, str]] = (
         json.loads(secrets_file.read_text()) if secrets_file.exists() else {})
     wanted: list[tuple[str, str, list[int], str]] = [
-        ("demo_province", "", [reader, gamma], "全省")]
+        ("demo_province", "", [reader, gamma, known[PROVINCE_ROLE]], "全省")]
     by_level: dict[int, int] = {}
     for org in org_roles(serving_path):
         by_level[org.level] = by_level.get(org.level, 0) + 1

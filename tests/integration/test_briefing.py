@@ -92,6 +92,17 @@ def test_unit_test_rules_repeat_the_shipped_seed() -> None:
     assert fired == set(seed)  # every shipped rule has a case where it fires
 
 
+def test_a_branch_briefing_links_to_the_cockpit_its_reader_may_open(tmp_path: Path) -> None:
+    """A 支行 head's link opens the 万元 copy (the only cockpit their role opens); the
+    province's and a 法人行社's open the cockpit itself."""
+    from dagster_project.briefing.service import dashboard_link
+
+    s = Settings(home=tmp_path)
+    assert dashboard_link(s, 3) == s.dashboard_base_url + "/superset/dashboard/cockpit-branch/"
+    for level in (1, 2, None):
+        assert dashboard_link(s, level) == s.dashboard_base_url + "/superset/dashboard/cockpit/"
+
+
 def test_one_night_rebuilt_incrementally_equals_the_full_build(tiny_home: Path,
                                                                tmp_path: Path) -> None:
     """The warning models rebuilt for the last date only (a night's incremental run, whose
@@ -350,7 +361,7 @@ def test_cockpit_warning_panel_shows_each_user_only_their_subtree(
     pw = tmp_path / f"{user}.password"
     pw.write_text(entry["password"])
     (png,) = service.take_screenshots(superset_stack.settings, superset_stack.server.base_url,
-                                      tmp_path / "shots", slugs=["cockpit"], user=user,
+                                      tmp_path / "shots", slugs=["cockpit-branch"], user=user,
                                       password_file=pw)
     assert png.stat().st_size > 10_000
     print(f"cockpit as {user}: {png}")

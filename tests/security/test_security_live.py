@@ -293,6 +293,52 @@ def test_login_is_rate_limited_then_even_the_right_password_waits(superset_stack
     assert form_codes[0] == 302 and 429 in form_codes, form_codes
 
 
+# --- 5b. which dashboards a role opens (DASHBOARD_RBAC) ---------------------------------
+
+def _slugs(client: SupersetClient) -> set[str]:
+    return {d["slug"] for d in client.list_all("dashboard", ["slug"])}
+
+
+def test_a_branch_user_opens_the_wan_yuan_copies_and_is_refused_the_yi_yuan_ones(
+        superset_stack, users) -> None:
+    """Money cards read 亿元 for the province and a 法人行社, 万元 for a 支行 (issue 13):
+    each opens only its own copy of the cockpit, 普惠金融 and 资产质量, and the other
+    copy is refused by URL too, not only left out of the list. The roles survive a
+    re-import of the bundle (every publish's deploy imports it)."""
+    from dagster_project.superset.dashboards import (
+        BANK_VIEW,
+        BRANCH_VIEW,
+        EVERYONE,
+        all_dashboards,
+    )
+
+    by = {a: {d.slug for d in all_dashboards() if d.audience == a}
+          for a in (EVERYONE, BANK_VIEW, BRANCH_VIEW)}
+    assert by[BANK_VIEW] == {"cockpit", "inclusive", "asset-quality"}
+    assert by[BRANCH_VIEW] == {s + "-branch" for s in by[BANK_VIEW]}
+    assets_io.import_bundle(superset_stack.admin, superset_stack.serving_path)
+    assert _slugs(superset_stack.admin) == set().union(*by.values())
+    base = superset_stack.server.base_url
+    province = SupersetClient(base, "demo_province", users["demo_province"]["password"])
+    cases = [("demo_province", province, BANK_VIEW, BRANCH_VIEW)]
+    for prefix, mine, other in (("demo_legal_", BANK_VIEW, BRANCH_VIEW),
+                                ("demo_analyst_", BANK_VIEW, BRANCH_VIEW),
+                                ("demo_branch_", BRANCH_VIEW, BANK_VIEW)):
+        who, client, _ = _login(superset_stack, users, prefix)
+        cases.append((who, client, mine, other))
+    for who, client, mine, other in cases:
+        assert _slugs(client) == by[EVERYONE] | by[mine], who
+        for slug in by[other]:
+            r = client.session.get(f"{base}/api/v1/dashboard/{slug}", timeout=60)
+            assert r.status_code in (403, 404), (who, slug, r.status_code)
+            page = client.session.get(f"{base}/superset/dashboard/{slug}/", timeout=60,
+                                      allow_redirects=False)
+            assert page.status_code in (302, 403, 404), (who, slug)
+        for slug in by[mine] | by[EVERYONE]:
+            r = client.session.get(f"{base}/api/v1/dashboard/{slug}", timeout=60)
+            assert r.status_code == 200, (who, slug, r.status_code)
+
+
 # --- 6. security headers -----------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/login/", "/superset/dashboard/cockpit/",

@@ -14,7 +14,15 @@ from dagster_project.indicators import load_dictionary, load_measures
 from dagster_project.superset import bundle
 from dagster_project.superset.assets_io import bundle_zip
 from dagster_project.superset.client import rison
-from dagster_project.superset.dashboards import FACT_DATASET, all_dashboards, shown
+from dagster_project.superset.dashboards import (
+    BANK_VIEW,
+    BRANCH_VIEW,
+    EVERYONE,
+    FACT_DATASET,
+    all_dashboards,
+    for_org_level,
+    shown,
+)
 from dagster_project.superset.datasets import all_datasets
 from dagster_project.superset.metrics import metric_variant, variants
 
@@ -128,14 +136,32 @@ def test_dashboards_spell_no_title_unit_or_format_of_their_own() -> None:
 
 
 def test_money_cards_are_in_yi_yuan_and_axes_have_no_si_suffix() -> None:
+    """Cards in 亿元 on the dashboards the province and 法人行社 open, in 万元 on the
+    支行 copies; each money dashboard has its 支行 copy, and only those differ."""
+    wanted = {BANK_VIEW: "亿元", BRANCH_VIEW: "万元"}
+    money_cards = 0
     for dash in all_dashboards():
         for ch in dash.charts():
             fmt = ch.params.get("y_axis_format") or ch.params.get("number_format") or ""
             assert "s" not in fmt, (ch.key, fmt)  # d3 "~s" would print 1.2G
-            if ch.viz_type == "big_number_total":
-                v = metric_variant(ch.params["metric"])
-                if v.indicator.is_money:
-                    assert v.scale in ("亿元", "万元"), ch.key
+            if ch.viz_type in ("big_number_total", "echarts_timeseries_line"):
+                for name in ch.params.get("metrics") or [ch.params["metric"]]:
+                    v = metric_variant(name)
+                    if not v.indicator.is_money:
+                        continue
+                    money_cards += ch.viz_type == "big_number_total"
+                    assert v.scale == wanted.get(dash.audience, v.scale), (dash.slug, ch.key)
+                    if dash.audience == EVERYONE:
+                        assert v.scale in ("亿元", "万元"), ch.key
+    assert money_cards >= 2 * 12
+    by_slug = {d.slug: d for d in all_dashboards()}
+    for dash in by_slug.values():
+        if dash.audience == BANK_VIEW:
+            copy = by_slug[dash.slug + "-branch"]
+            assert copy.audience == BRANCH_VIEW
+            assert copy.title == dash.title + "（支行）"
+            assert for_org_level(dash.slug, 3) == copy.slug
+            assert for_org_level(dash.slug, 2) == dash.slug
 
 
 def test_files_link_only_by_uuid_and_every_link_resolves() -> None:

@@ -23,7 +23,7 @@ import requests
 
 from dagster_project.superset import assets_io, bundle, rls
 from dagster_project.superset.client import SupersetClient, SupersetError
-from dagster_project.superset.dashboards import Dashboard, all_dashboards, cockpit
+from dagster_project.superset.dashboards import BRANCH, Dashboard, all_dashboards, cockpit
 from dagster_project.superset.metrics import metric_variant
 
 Path3 = tuple[str | None, str | None, str | None]
@@ -296,9 +296,12 @@ def test_restricted_user_gets_only_their_subtree_and_opens_on_their_org(
               "result_format": "json", "result_type": "full"}
         rows = assets_io.chart_data(client, qc)
         assert {r[column] for r in rows} <= {org_no}, dataset.key
-    # No filter to set: the card is their own org's published figure.
-    rows = _ask(client, cockpit(), "cockpit_dep_bal", biz_dt)
-    assert _close(rows[0]["dep_bal_yi"], _want(path, biz_dt, org_no, "dep_bal_yi"))
+    # No filter to set: the card is their own org's published figure, in 亿元 for a
+    # 法人行社 and in 万元 on the 支行 copy of the cockpit.
+    dash, key, metric = ((cockpit(), "cockpit_dep_bal", "dep_bal_yi") if level == "legal"
+                         else (cockpit(BRANCH), "cockpit_dep_bal_wan", "dep_bal_wan"))
+    rows = _ask(client, dash, key, biz_dt)
+    assert _close(rows[0][metric], _want(path, biz_dt, org_no, metric))
 
 
 def test_province_reader_sees_every_org(superset_stack, demo_users) -> None:
@@ -317,8 +320,9 @@ def _card_number(text: str) -> float:
     return float(t[:-1]) / 100 if t.endswith("%") else float(t)
 
 
-def _shown(superset_stack, tmp_path: Path, user: str, password: str | None) -> dict:
-    """What `user` sees on opening the cockpit in headless Chromium (browser.py --state)."""
+def _shown(superset_stack, tmp_path: Path, user: str, password: str | None,
+           slug: str = "cockpit") -> dict:
+    """What `user` sees on opening a dashboard in headless Chromium (browser.py --state)."""
     from dagster_project.superset import service
 
     pw_file = None
@@ -330,7 +334,7 @@ def _shown(superset_stack, tmp_path: Path, user: str, password: str | None) -> d
     out = tmp_path / user
     kwargs = {"user": user, "password_file": pw_file} if password is not None else {}
     (png,) = service.take_screenshots(superset_stack.settings, superset_stack.server.base_url,
-                                      out, slugs=["cockpit"], state=True, **kwargs)
+                                      out, slugs=[slug], state=True, **kwargs)
     return json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
 
 
@@ -339,7 +343,7 @@ def test_browser_opens_the_cockpit_on_the_users_own_org(superset_stack, demo_use
                                                         tmp_path: Path, level: str) -> None:
     """Logged in through the login form, untouched filters: the org filters are empty
     and every card is the published figure of the user's own org (the province for
-    admin), in the dictionary's unit."""
+    admin), in the dictionary's unit: 亿元 on the cockpit, 万元 on a 支行's copy."""
     path = superset_stack.serving_path
     biz_dt = _latest(path)
     if level == "admin":
@@ -349,10 +353,14 @@ def test_browser_opens_the_cockpit_on_the_users_own_org(superset_stack, demo_use
     else:
         user = next(u for u in demo_users if u.startswith(f"demo_{level}_"))
         password, org_no = demo_users[user]["password"], demo_users[user]["org_no"]
-    state = _shown(superset_stack, tmp_path, user, password)
+    dash = cockpit(BRANCH) if level == "branch" else cockpit()
+    state = _shown(superset_stack, tmp_path, user, password, dash.slug)
     assert state["filters"]["业务日期"] == [biz_dt], state
     assert all(not state["filters"].get(n) for n in ("法人行社", "支行", "网点")), state
-    cards = [c for c in cockpit().charts() if c.viz_type == "big_number_total"]
+    cards = [c for c in dash.charts() if c.viz_type == "big_number_total"]
+    assert {metric_variant(c.params["metric"]).scale for c in cards
+            if metric_variant(c.params["metric"]).indicator.is_money} == (
+        {"万元"} if level == "branch" else {"亿元"})
     assert {c.title for c in cards} <= set(state["cards"]), state["cards"]
     for card in cards:
         text = state["cards"][card.title]
