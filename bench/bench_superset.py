@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from dagster_project.settings import get_settings  # noqa: E402
 from dagster_project.superset import assets_io, bundle, server, service  # noqa: E402
 from dagster_project.superset.client import SupersetClient  # noqa: E402
-from dagster_project.superset.dashboards import cockpit  # noqa: E402
+from dagster_project.superset.dashboards import WARNINGS, cockpit  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:
@@ -80,7 +80,7 @@ def run(client: SupersetClient, serving: Path, rounds: int) -> dict:
         t0 = time.perf_counter()
         rows = assets_io.chart_data(client, qc)
         elapsed = time.perf_counter() - t0
-        if not rows:
+        if not rows and chart.dataset != WARNINGS:  # a quiet day may fire no warning
             raise RuntimeError(f"{chart.key} returned no rows")
         return elapsed
 
