@@ -186,10 +186,13 @@ def cockpit(scale: str = BANK) -> Dashboard:
     managers = [(table("cockpit_mgr_deposit", "客户经理明细", LEAF,
                        ["mgr_no", "mgr_name", "mgr_org_name"], names(mgr), row_limit=200,
                        where={"mgr_no": NOT_NULL}), 12, 60)]
-    warnings = [  # issue 16: the day's business early warnings, under row-level security
+    # issue 16: the day's business early warnings, under row-level security; value and
+    # threshold are dbt's text in each rule's unit (-10.50%, 7.39万元), so rules of
+    # different units share the columns and a row of several firings still reads.
+    warnings = [
         (table("cockpit_warnings", "今日经营预警", WARNINGS,
-               ["severity_name", "rule_name", "org_name"],
-               ["warning_cnt", "warning_value", "warning_threshold"], row_limit=200), 12, 50)]
+               ["severity_name", "rule_name", "org_name", "value_text", "threshold_text"],
+               ["warning_cnt"], row_limit=200), 12, 50)]
     units = ("卡片与走势以亿元显示，支行与客户经理明细以万元显示" if scale == BANK
              else "本页为支行版：卡片、走势与明细均以万元显示")
     note = ("**口径**：所有指标由《指标字典》生成：余额按记账机构求和，"

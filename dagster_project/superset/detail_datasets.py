@@ -78,7 +78,10 @@ def business_warnings() -> Dataset:
             column("severity", "VARCHAR", "级别代码"),
             column("severity_name", "VARCHAR", "级别"),
             column("value", "DOUBLE", groupby=False),
-            column("threshold", "DOUBLE", groupby=False)]
+            column("threshold", "DOUBLE", groupby=False),
+            column("value_unit", "VARCHAR", "指标单位"),
+            column("value_text", "VARCHAR", "预警指标值"),
+            column("threshold_text", "VARCHAR", "预警阈值")]
     return Dataset("srv_business_warnings",
                    "经营预警（issue 16）：每次触发一行，规则、机构、指标值、阈值与级别。",
                    cols, measures_of("srv_business_warnings"))
