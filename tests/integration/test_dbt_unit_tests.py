@@ -32,8 +32,10 @@ def test_every_declared_dbt_unit_test_runs_and_passes(tiny_home: Path, tmp_path:
     outcomes = {r.node.name: str(r.status) for r in res.result}  # type: ignore[attr-defined]
     declared = declared_unit_tests()
     assert set(outcomes) == declared
-    # the business warnings' (issue 16): 5 cases cover the 7 rules of the seed
+    # the business warnings' (issue 16): 5 cases cover the 7 rules of the seed, and
+    # one works the panel's text in each rule's unit
     assert len({n for n in declared if n.startswith("warning_")}) == 5
+    assert "panel_values_read_in_each_rules_unit" in declared
     assert set(outcomes.values()) == {"pass"}, outcomes
 
 
