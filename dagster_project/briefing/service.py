@@ -25,7 +25,7 @@ from dagster_project.settings import BriefingRecipient, Settings
 
 log = logging.getLogger(__name__)
 Say = Callable[[str], None]
-DASHBOARD_PATH = "/superset/dashboard/cockpit/"
+DASHBOARD_PATH, COCKPIT = "/superset/dashboard/{slug}/", "cockpit"
 IMAGE_CID = "cockpit-png"
 
 
@@ -50,9 +50,8 @@ def dashboard_link(settings: Settings, org_level: int | None = None) -> str:
     roles let a 支行 user open only that one)."""
     from dagster_project.superset.dashboards import for_org_level
 
-    slug = DASHBOARD_PATH.strip("/").rsplit("/", 1)[-1]
-    return (settings.dashboard_base_url
-            + DASHBOARD_PATH.replace(f"/{slug}/", f"/{for_org_level(slug, org_level)}/"))
+    return settings.dashboard_base_url + DASHBOARD_PATH.format(
+        slug=for_org_level(COCKPIT, org_level))
 
 
 def outbox_for(settings: Settings, biz_date: date) -> Path:

@@ -121,6 +121,11 @@ def in_scale(key: str, scale: str) -> str:
     return key if scale == BANK else f"{key}_wan"
 
 
+def money_card(key: str, code: str, scale: str) -> Cell:
+    """A money card in ``scale``; its 万元 copy has a key of its own (:func:`in_scale`)."""
+    return card(in_scale(key, scale), code, scale)
+
+
 def series_title(codes: list[str], scale: str, what: str) -> str:
     """A chart title from the dictionary names of its metrics and their one unit."""
     vs = [shown(c, scale) for c in codes]
@@ -144,18 +149,17 @@ def measure_title(code: str) -> str:
 def cockpit(scale: str = BANK) -> Dashboard:
     """The president's cockpit; ``scale`` 万元 is the 支行 head's copy (its own cards,
     trend and outlet ranking; the other charts are shared)."""
-    def money(key: str, code: str) -> Cell:
-        return card(in_scale(key, scale), code, scale)
-
-    headline = [money("cockpit_dep_bal", "DEP_BAL"), money("cockpit_loan_bal", "LOAN_BAL"),
-                card("cockpit_npl_ratio", "NPL_RATIO"), money("cockpit_incl_bal", "INCL_BAL"),
+    headline = [money_card("cockpit_dep_bal", "DEP_BAL", scale),
+                money_card("cockpit_loan_bal", "LOAN_BAL", scale),
+                card("cockpit_npl_ratio", "NPL_RATIO"),
+                money_card("cockpit_incl_bal", "INCL_BAL", scale),
                 card("cockpit_two_increase", "TWO_INCREASE_MET"),
                 card("cockpit_visit_mtd", "VISIT_CNT_MTD")]
-    changes = [money("cockpit_dep_ytd", "DEP_BAL_YTD_CHG"),
-               money("cockpit_dep_mtd", "DEP_BAL_MTD_CHG"),
-               money("cockpit_loan_ytd", "LOAN_BAL_YTD_CHG"),
+    changes = [money_card("cockpit_dep_ytd", "DEP_BAL_YTD_CHG", scale),
+               money_card("cockpit_dep_mtd", "DEP_BAL_MTD_CHG", scale),
+               money_card("cockpit_loan_ytd", "LOAN_BAL_YTD_CHG", scale),
                card("cockpit_npl_ytd", "NPL_RATIO_YTD_CHG"),
-               money("cockpit_incl_ytd", "INCL_BAL_YTD_CHG"),
+               money_card("cockpit_incl_ytd", "INCL_BAL_YTD_CHG", scale),
                card("cockpit_visit_ytd", "VISIT_CNT_YTD")]
     bal = ["DEP_BAL", "LOAN_BAL", "INCL_BAL"]
     ratios = ["NPL_RATIO", "OVD_RATIO", "INCL_SHARE"]
@@ -212,15 +216,12 @@ def cockpit(scale: str = BANK) -> Dashboard:
 
 def inclusive(scale: str = BANK) -> Dashboard:
     k = "incl_"
-
-    def money(key: str, code: str) -> Cell:
-        return card(in_scale(key, scale), code, scale)
-
-    cards = [money(k + "bal", "INCL_BAL"), card(k + "cust", "INCL_CUST_CNT"),
+    cards = [money_card(k + "bal", "INCL_BAL", scale), card(k + "cust", "INCL_CUST_CNT"),
              card(k + "share", "INCL_SHARE"), card(k + "growth", "INCL_GROWTH_YTD"),
              card(k + "loan_growth", "LOAN_GROWTH_YTD"),
              card(k + "two_increase", "TWO_INCREASE_MET")]
-    cards2 = [money(k + "bal_ytd", "INCL_BAL_YTD_CHG"), card(k + "cust_ytd", "INCL_CUST_YTD_CHG"),
+    cards2 = [money_card(k + "bal_ytd", "INCL_BAL_YTD_CHG", scale),
+              card(k + "cust_ytd", "INCL_CUST_YTD_CHG"),
               card(k + "npl", "INCL_NPL_RATIO"), card(k + "bank_npl", "NPL_RATIO"),
               card(k + "coverage", "GRID_CREDIT_COVERAGE"), card(k + "use_rate", "CREDIT_USE_RATE")]
     npl = ["INCL_NPL_RATIO", "NPL_RATIO"]
@@ -271,12 +272,8 @@ def inclusive(scale: str = BANK) -> Dashboard:
 
 def asset_quality(scale: str = BANK) -> Dashboard:
     k = "aq_"
-
-    def money(key: str, code: str) -> Cell:
-        return card(in_scale(key, scale), code, scale)
-
-    cards = [money(k + "loan", "LOAN_BAL"), money(k + "sm", "SM_BAL"),
-             money(k + "npl_bal", "NPL_BAL"), card(k + "npl", "NPL_RATIO"),
+    cards = [money_card(k + "loan", "LOAN_BAL", scale), money_card(k + "sm", "SM_BAL", scale),
+             money_card(k + "npl_bal", "NPL_BAL", scale), card(k + "npl", "NPL_RATIO"),
              card(k + "ovd", "OVD_RATIO"), card(k + "dev", "NPL_DEVIATION")]
     by_class = names(["LOAN_BAL"], BRANCH)[0]
     structure = [
