@@ -123,12 +123,12 @@ def first_unbuilt_date(settings: Settings) -> date | None:
             "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
             [MARTS_SCHEMA, "indicator_value"]).fetchone()[0]
         has_raw = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'raw' "
-            "and table_name = 'org_info'").fetchone()[0]
+            "select count(*) from information_schema.tables where table_schema = 'meta' "
+            "and table_name = 'delivery'").fetchone()[0]
         if not has_store or not has_raw:
             return None
         row = con.execute(
-            "select min(loaded.biz_date) from (select distinct biz_date from raw.org_info) loaded "
+            "select min(loaded.biz_date) from meta.delivery loaded "
             f"where loaded.biz_date not in (select distinct biz_date from {MARTS_SCHEMA}"
             ".indicator_value)").fetchone()
         return row[0] if row and row[0] is not None else date(9999, 12, 31)

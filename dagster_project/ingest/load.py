@@ -1,7 +1,8 @@
 """Write one validated date into the raw layer in a single DuckDB transaction.
 
-docs/architecture.md: a date is replaced atomically (delete that ``biz_date`` from all
-13 tables, insert, update meta), so after a crash it is fully there or absent.
+docs/architecture.md: a date is replaced atomically, so after a crash it is fully
+there or absent. Incremental tables (kind ``incr``) delete that ``biz_date`` and insert
+the delivery; full tables write only their changed keys as versions (ingest/versions.py).
 """
 
 from __future__ import annotations
@@ -19,17 +20,47 @@ from dagster_project.ingest import meta
 from dagster_project.ingest.pii import hmac_pads, masked_expr
 from dagster_project.ingest.rules import q, stg
 from dagster_project.ingest.sqltypes import cast_sql
+from dagster_project.ingest.versions import snapshot_view_ddl, versions_ddl, write_date
+
+
+class OldRawLayout(Exception):
+    """The warehouse stores full tables one snapshot a date: it must be migrated first."""
 
 
 def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    for t in contract.TABLES:
-        con.execute(contract.raw_ddl(t))
     meta.ensure_meta(con)
+    old = per_date_full_tables(con)
+    if old:
+        raise OldRawLayout(
+            f"raw.{old[0]} stores one whole snapshot per date (the layout before versions); "
+            "convert the warehouse once with `puhui migrate-raw` (docs/operations.md)")
+    for t in contract.TABLES:
+        if t.kind == "incr":
+            con.execute(contract.raw_ddl(t))
+        else:
+            con.execute(versions_ddl(t))
+            con.execute(snapshot_view_ddl(t))
+
+
+def per_date_full_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Full tables still stored as base tables with ``biz_date`` (the old layout)."""
+    full = [t.raw_table for t in contract.TABLES if t.kind == "full"]
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' "
+                       "AND table_name IN (SELECT unnest($names))", {"names": full}).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def typed_sql(table: Table) -> str:
+    """The staged rows of ``table`` typed and PII-protected, then the line fingerprint."""
+    field = {c.name: q(c.name) for c in table.columns}
+    exprs = [masked_expr(table, c, cast_sql(c, q(c.name)), field) + f" AS {q(c.name)}"
+             for c in table.columns]
+    return "SELECT " + ", ".join(exprs) + f", _fp FROM {stg(table)}"
 
 
 def insert_sql(table: Table, biz_date: date) -> str:
-    """Typed, PII-protected insert of ``stg_<table>`` for ``biz_date``."""
+    """Typed, PII-protected insert of ``stg_<table>`` for ``biz_date`` (incr tables)."""
     field = {c.name: q(c.name) for c in table.columns}
     exprs = [masked_expr(table, c, cast_sql(c, q(c.name)), field) for c in table.columns]
     return (f"INSERT INTO raw.{table.raw_table} SELECT DATE '{biz_date.isoformat()}', "
@@ -53,10 +84,14 @@ def load_date(con: duckdb.DuckDBPyConnection, biz_date: date, fingerprint: str,
     ipad, opad = hmac_pads(pii_key)
     con.execute("BEGIN TRANSACTION")
     try:
+        last = meta.last_loaded(con)
         for t in contract.TABLES:
-            con.execute(f"DELETE FROM raw.{t.raw_table} WHERE biz_date = ?", [biz_date])
             params = {"ipad": ipad, "opad": opad} if has_hashed_pii(t) else None
-            con.execute(insert_sql(t, biz_date), params)
+            if t.kind == "incr":
+                con.execute(f"DELETE FROM raw.{t.raw_table} WHERE biz_date = ?", [biz_date])
+                con.execute(insert_sql(t, biz_date), params)
+            else:
+                write_date(con, t, biz_date, typed_sql(t), params, last)
         meta.record_delivery(con, biz_date, fingerprint, run_id)
         meta.write_log(con, log_rows, run_id)
         if before_commit is not None:

@@ -2,7 +2,8 @@
 
 Lines are read whole and split on ``|`` in SQL, so a line's field count is exact
 (§2: no quoting or escaping; a CSV reader would pad or reject lines silently).
-Empty fields become NULL (§2). The staging table lives in the connection's temp
+Empty fields become NULL (§2). ``_fp`` is the line's MD5, the fingerprint the
+versioned raw layer compares (ingest/versions.py). The staging table lives in the connection's temp
 schema: the warehouse is not written until the load transaction.
 """
 
@@ -26,9 +27,10 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: Table, scan: FileScan) ->
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {stg(table)} AS
         SELECT coalesce(len(f), 1) AS nf,
-            {cols}
+            {cols},
+            md5_number(l) AS _fp
         FROM (
-            SELECT string_split(l, '|') AS f
+            SELECT string_split(l, '|') AS f, l
             FROM read_csv(?, columns = {{'l': 'VARCHAR'}}, delim = ?, quote = '',
                           escape = '', header = false, auto_detect = false,
                           new_line = '\\n', max_line_size = {MAX_LINE_BYTES})
