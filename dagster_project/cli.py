@@ -42,6 +42,24 @@ def demo(
         raise typer.Exit(code)
 
 
+@app.command("migrate-raw")
+def migrate_raw() -> None:
+    """Convert a warehouse from one stored snapshot per date to versions (拉链表), once."""
+    import duckdb
+
+    from dagster_project.ingest.migrate import migrate_raw as convert
+    from dagster_project.settings import get_settings
+
+    s = get_settings()
+    if not s.warehouse_path.exists():
+        raise typer.BadParameter(f"no warehouse at {s.warehouse_path}")
+    con = duckdb.connect(str(s.warehouse_path))
+    try:
+        convert(con, say=typer.echo)
+    finally:
+        con.close()
+
+
 @app.command()
 def run(
     landing: Annotated[Path | None, typer.Option(
