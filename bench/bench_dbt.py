@@ -57,7 +57,7 @@ def _run_step(kind: str, arg: str | None) -> None:
     settings = get_settings()
     if kind == "direct":
         landing, _, through = (arg or "").partition("@")
-        _direct_load(settings.home, Path(landing), through or None)
+        ingest_dates(settings.home, Path(landing), through or None)
     elif kind == "ingest":
         landing, _, through = (arg or "").partition("@")
         report = pipeline.run_pending(settings, landing=Path(landing),
@@ -76,52 +76,30 @@ def _run_step(kind: str, arg: str | None) -> None:
         raise SystemExit(f"unknown step {kind}")
 
 
-def _direct_load(settings_home: Path, landing: Path, through: str | None) -> None:
-    """Bench-only raw loader for when the ingestion job cannot run: decode GB18030,
-    read all-varchar with DuckDB, cast per contract.SQL_TYPES, hash/mask the PII
-    columns (md5 here, not the keyed hash of ingestion: synthetic data only). It
-    checks nothing — never use it for real deliveries."""
-    import tempfile
-
+def ingest_dates(settings_home: Path, landing: Path, through: str | None) -> None:
+    """Load every delivered date up to ``through`` not loaded yet through the real
+    ingestion service (every contract rule, the keyed hash, the versioned raw layer),
+    without Dagster or the expectation suites: a bench loader for long histories."""
     import duckdb
 
-    from dagster_project import contract
+    from dagster_project.ingest.delivery import Delivery
+    from dagster_project.ingest.service import IngestOptions, ingest_delivery
+    from dagster_project.settings import get_settings
 
-    con = duckdb.connect(str(settings_home / "warehouse.duckdb"))
-    con.execute("create schema if not exists raw")
-    for t in contract.TABLES:
-        con.execute(contract.raw_ddl(t))
-    loaded = {r[0] for r in con.execute("select distinct biz_date from raw.org_info").fetchall()}
-    for folder in sorted(p for p in landing.iterdir() if p.is_dir() and p.name.isdigit()):
-        d = date(int(folder.name[:4]), int(folder.name[4:6]), int(folder.name[6:]))
-        if d in loaded or (through and d.isoformat() > through):
-            continue
-        for t in contract.TABLES:
-            src = folder / contract.data_file_name(t.name, folder.name)
-            with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8",
-                                             dir=settings_home, delete=False) as tmp:
-                tmp.write(src.read_bytes().decode(contract.ENCODING))
-            cols = ", ".join(f"'{c.name}': 'VARCHAR'" for c in t.columns)
-            exprs = []
-            for c in t.columns:
-                if c.type == "date":
-                    e = f"cast(strptime({c.name}, '%Y%m%d') as date)"
-                elif c.type == "timestamp":
-                    e = f"strptime({c.name}, '%Y%m%d%H%M%S')"
-                else:
-                    e = f"cast({c.name} as {contract.SQL_TYPES[c.type]})"
-                if c.pii and c.name == "cust_name":
-                    e = (f"case when cust_type in ('1', '3') then left({c.name}, 1) || '*' "
-                         f"else {c.name} end")
-                elif c.pii:
-                    e = f"md5({c.name})"
-                exprs.append(e)
-            con.execute(
-                f"insert into raw.{t.raw_table} select date '{d.isoformat()}', {', '.join(exprs)} "
-                f"from read_csv('{tmp.name}', delim='|', header=false, quote='', escape='', "
-                f"columns={{{cols}}}, auto_detect=false)")
-            Path(tmp.name).unlink()
-    con.close()
+    s = get_settings()
+    assert s.home == settings_home, (s.home, settings_home)
+    opts = IngestOptions(quarantine_dir=s.quarantine_dir, tmp_dir=s.tmp_dir,
+                         pii_key=s.resolved_pii_key(),
+                         parallel_min_bytes=s.ingest_parallel_min_bytes, workers=s.threads)
+    con = duckdb.connect(str(s.warehouse_path))
+    try:
+        for folder in sorted(p for p in landing.iterdir() if p.is_dir() and p.name.isdigit()):
+            d = date(int(folder.name[:4]), int(folder.name[4:6]), int(folder.name[6:]))
+            if through and d.isoformat() > through:
+                continue
+            ingest_delivery(con, Delivery(d, folder), opts, say=lambda _m: None)
+    finally:
+        con.close()
 
 
 def _counts(home: Path) -> dict[str, int]:
@@ -145,7 +123,7 @@ def main() -> None:
     p.add_argument("--home", type=Path, required=True)
     p.add_argument("--label", default="")
     p.add_argument("--loader", choices=("ingest", "direct"), default="ingest",
-                   help="ingest: the real ingestion job; direct: bench-only raw loader")
+                   help="ingest: the Dagster ingestion job; direct: the ingestion service alone")
     a = p.parse_args()
     dates = sorted(d.name for d in a.landing.iterdir() if d.is_dir() and d.name.isdigit())
     if len(dates) < 2:

@@ -6,11 +6,10 @@ latency benchmark (issue 6: "the cockpit at bank scale with 90 days loaded").
 Generates the deliveries (one generator process, in the background) and loads each
 date as soon as its DONE flag appears, then deletes that delivery folder: 90 bank
 dates are ~33 GB of GB18030 text, which need not sit on disk all at once. Raw dates
-go in through bench_dbt.py's bench-only direct loader (casts and PII masking, no
-checks: the deliveries are synthetic and the benchmark measures Superset, not
-ingestion); every ``--build-every`` dates the real incremental ``dbt build`` runs,
-and at the end the real ``publish``. Progress goes to stdout; the timings of each
-stage to ``<home>/prepare.json``.
+go in through the ingestion service (bench_dbt.ingest_dates: every contract rule and
+the versioned raw layer, without Dagster's run overhead); every ``--build-every``
+dates the real incremental ``dbt build`` runs, and at the end the real ``publish``.
+Progress goes to stdout; the timings of each stage to ``<home>/prepare.json``.
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ def main() -> None:
 
     a.home.mkdir(parents=True, exist_ok=True)
     os.environ["PUHUI_HOME"] = str(a.home)
-    from bench_dbt import _direct_load
+    from bench_dbt import ingest_dates
 
     from dagster_project.dbt_build import build
     from dagster_project.publish import publish
@@ -72,7 +71,7 @@ def main() -> None:
                     raise SystemExit(f"generator failed, see {a.home / 'generate.log'}")
                 time.sleep(2)
             t = time.perf_counter()
-            _direct_load(a.home, landing, d.isoformat())
+            ingest_dates(a.home, landing, d.isoformat())
             timings["load"] += time.perf_counter() - t
             shutil.rmtree(folder)
             print(f"[{time.perf_counter() - began:7.0f}s] loaded {d} ({n}/{len(dates)})",
@@ -103,7 +102,7 @@ def _loaded_dates(warehouse: Path) -> set[date]:
         return set()
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return {r[0] for r in con.execute("select distinct biz_date from raw.org_info").fetchall()}
+        return {r[0] for r in con.execute("select biz_date from meta.delivery").fetchall()}
     except duckdb.CatalogException:
         return set()
     finally:
