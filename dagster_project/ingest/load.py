@@ -51,12 +51,13 @@ def per_date_full_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(r[0] for r in rows)
 
 
-def typed_sql(table: Table) -> str:
-    """The staged rows of ``table`` typed and PII-protected, then the line fingerprint."""
+def typed_sql(table: Table, source: str) -> str:
+    """Staged rows of ``table`` (from the relation ``source``) typed and PII-protected,
+    then the line fingerprint."""
     field = {c.name: q(c.name) for c in table.columns}
     exprs = [masked_expr(table, c, cast_sql(c, q(c.name)), field) + f" AS {q(c.name)}"
              for c in table.columns]
-    return "SELECT " + ", ".join(exprs) + f", _fp FROM {stg(table)}"
+    return "SELECT " + ", ".join(exprs) + f", _fp FROM {source}"
 
 
 def insert_sql(table: Table, biz_date: date) -> str:
@@ -91,7 +92,7 @@ def load_date(con: duckdb.DuckDBPyConnection, biz_date: date, fingerprint: str,
                 con.execute(f"DELETE FROM raw.{t.raw_table} WHERE biz_date = ?", [biz_date])
                 con.execute(insert_sql(t, biz_date), params)
             else:
-                write_date(con, t, biz_date, typed_sql(t), params, last)
+                write_date(con, t, biz_date, typed_sql, params, last)
         meta.record_delivery(con, biz_date, fingerprint, run_id)
         meta.write_log(con, log_rows, run_id)
         if before_commit is not None:

@@ -29,6 +29,7 @@ Everything runs inside the caller's load transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import duckdb
@@ -69,12 +70,13 @@ def _on(table: Table, a: str, b: str) -> str:
 
 
 def write_date(con: duckdb.DuckDBPyConnection, table: Table, biz_date: date,
-               typed_select: str, params: dict[str, object] | None,
+               typed_sql: Callable[[Table, str], str], params: dict[str, object] | None,
                last_loaded: date | None) -> int:
     """Make ``biz_date``'s snapshot of ``table`` the staged delivery; returns changed keys.
 
-    ``typed_select`` selects the staged rows typed and PII-protected, with the column
-    ``_fp`` (the line fingerprint) last, FROM the staging table aliased ``s``.
+    ``typed_sql(table, relation)`` selects a relation of staged rows typed and
+    PII-protected, with the column ``_fp`` (the line fingerprint) last: only the
+    changed lines go through it, so unchanged ones are neither cast nor hashed.
     ``last_loaded`` is the last loaded date before this write (None if none).
     """
     v = f"raw.{versions_table(table)}"
@@ -117,11 +119,17 @@ def write_date(con: duckdb.DuckDBPyConnection, table: Table, biz_date: date,
         WHERE {_on(table, v, '_chg')} AND {v}.valid_from = _chg.old_from
             AND _chg.old_from < $d
     """, {"d": d})
+    con.execute("DROP TABLE IF EXISTS _chg_lines")
+    con.execute(f"""
+        CREATE TEMP TABLE _chg_lines AS
+        SELECT s.* FROM {stg(table)} AS s
+        WHERE EXISTS (SELECT 1 FROM _chg WHERE _chg.delivered AND {_on(table, '_chg', 's')})
+    """)
     con.execute(f"""
         INSERT INTO {v} ({cols}, row_fp, valid_from, valid_to)
-        SELECT * EXCLUDE (_fp), _fp, $d, $end FROM ({typed_select}) AS typed
-        WHERE EXISTS (SELECT 1 FROM _chg WHERE _chg.delivered AND {_on(table, '_chg', 'typed')})
+        SELECT * EXCLUDE (_fp), _fp, $d, $end FROM ({typed_sql(table, '_chg_lines')})
     """, {**(params or {}), "d": d, "end": new_end})
+    con.execute("DROP TABLE _chg_lines")
     if last_loaded is not None and biz_date <= last_loaded:  # a re-delivery or back-fill
         for boundary in (d, d1):
             _join_at(con, table, v, boundary)
