@@ -1,13 +1,22 @@
 """The contract's record rules as SQL over staged VARCHAR tables ``stg_<table>``.
 
-Each staged table has ``nf`` (fields on the line) and one VARCHAR per contract column
-(empty field = NULL, §2); the line number is ``rowid + 1`` (insertion order is the
-file order). Every rule yields a Violation naming file, first line, column and rule;
-values are shown only for short codes, never for PII columns.
+Each staged table has ``nf`` (fields on the line), one VARCHAR per contract column
+(empty field = NULL, §2) and ``_ln``, the line number in the file. Every rule yields a
+Violation naming file, first line, column and rule; values are shown only for short
+codes, never for PII columns.
+
+Two relations per file (ingest/stage.py): ``stg_<table>`` holds the lines the record
+rules must check, ``all_<table>`` every line with the columns the keys, references and
+GL reconciliation read. For a full table, a line identical to one already loaded for
+the day before (or for the same date) is not split again: it passed the same record
+rules then, and they do not depend on the date (``skips_known_lines``); so
+``stg_<table>`` holds only the new and changed lines, and ``all_<table>`` takes the
+others' values from the raw versions.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +30,11 @@ from dagster_project.ingest.sqltypes import format_rule, try_cast_sql
 
 def stg(table: Table) -> str:
     return f"stg_{table.raw_table}"
+
+
+def every(table: Table) -> str:
+    """The relation of every line of the file (keys, references, GL columns)."""
+    return f"all_{table.raw_table}"
 
 
 def q(name: str) -> str:
@@ -125,11 +139,9 @@ def _show(col: contract.Column) -> bool:
     return not col.pii and col.codes is not None
 
 
-def table_violations(con: duckdb.DuckDBPyConnection, table: Table, file_name: str,
-                     biz_date: date) -> list[Violation]:
-    """Field count, NOT NULL, length, format, code list, row rules and PK uniqueness."""
-    n = len(table.columns)
-    checks: list[tuple[str, str | None, str, str]] = []  # (rule, column, bad predicate, msg)
+def record_checks(table: Table, biz_date: date) -> list[tuple[str, str | None, str, str]]:
+    """(rule, column, predicate true on a bad line, message) of every record rule."""
+    checks: list[tuple[str, str | None, str, str]] = []
     for col in table.columns:
         v = q(col.name)
         if not col.nullable:
@@ -158,38 +170,46 @@ def table_violations(con: duckdb.DuckDBPyConnection, table: Table, file_name: st
             typed = try_cast_sql(col, q(col.name))
             checks.append((rr.rule, rr.column, f"coalesce({rr.bad.format(v=typed, d=d)}, false)",
                            rr.message))
+    return checks
+
+
+def table_violations(con: duckdb.DuckDBPyConnection, table: Table, file_name: str,
+                     biz_date: date) -> list[Violation]:
+    """Field count, NOT NULL, length, format, code list, row rules and PK uniqueness."""
+    n = len(table.columns)
+    checks = record_checks(table, biz_date)
 
     # A good file (the norm) costs one pass that evaluates each predicate once; only if
     # something fails does the second pass count the offending lines for the report.
-    probe = [f"min(CASE WHEN nf <> {n} THEN rowid END)"]
-    probe += [f"min(CASE WHEN nf = {n} AND ({bad}) THEN rowid END)" for _, _, bad, _ in checks]
+    probe = [f"min(CASE WHEN nf <> {n} THEN _ln END)"]
+    probe += [f"min(CASE WHEN nf = {n} AND ({bad}) THEN _ln END)" for _, _, bad, _ in checks]
     first_bad = con.execute(f"SELECT {', '.join(probe)} FROM {stg(table)}").fetchone()
     assert first_bad is not None
     if all(x is None for x in first_bad):
         return _pk_violations(con, table, file_name)
 
     aggs = [f"count(*) FILTER (WHERE nf <> {n})",
-            f"min(rowid) FILTER (WHERE nf <> {n})",
-            f"arg_min(nf, rowid) FILTER (WHERE nf <> {n})"]
+            f"min(_ln) FILTER (WHERE nf <> {n})",
+            f"arg_min(nf, _ln) FILTER (WHERE nf <> {n})"]
     for _, _, bad, _ in checks:
         aggs.append(f"count(*) FILTER (WHERE nf = {n} AND ({bad}))")
-        aggs.append(f"min(rowid) FILTER (WHERE nf = {n} AND ({bad}))")
+        aggs.append(f"min(_ln) FILTER (WHERE nf = {n} AND ({bad}))")
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {stg(table)}").fetchone()
     assert row is not None
     out: list[Violation] = []
     if row[0]:
         out.append(Violation(file_name, "field-count",
                              f"{row[2]} field(s), expected {n} (§2, §4 {table.name})",
-                             line=row[1] + 1, count=row[0]))
+                             line=row[1], count=row[0]))
     for i, (rule, column, _, msg) in enumerate(checks):
         cnt, first = row[3 + 2 * i], row[4 + 2 * i]
         if cnt:
             if rule == "code-list" and column and _show(table.column(column)):
-                val = con.execute(f"SELECT {q(column)} FROM {stg(table)} WHERE rowid = ?",
+                val = con.execute(f"SELECT {q(column)} FROM {stg(table)} WHERE _ln = ?",
                                   [first]).fetchone()
                 if val and val[0] is not None and len(val[0]) <= 8:
                     msg = f"{msg}: {val[0]!r}"
-            out.append(Violation(file_name, rule, msg, line=first + 1, column=column, count=cnt))
+            out.append(Violation(file_name, rule, msg, line=first, column=column, count=cnt))
     out.extend(_pk_violations(con, table, file_name))
     return out
 
@@ -201,14 +221,14 @@ def _pk_violations(con: duckdb.DuckDBPyConnection, table: Table,
         return []
     keys = ", ".join(q(k) for k in table.primary_key)
     n = len(table.columns)
-    dup = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {stg(table)} WHERE nf = {n} "
+    dup = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {every(table)} WHERE nf = {n} "
                       f"GROUP BY {keys} HAVING count(*) > 1)").fetchone()
     if not dup or not dup[0]:
         return []  # the lines of the first repeat are looked up only when there is one
     row = con.execute(
         f"SELECT count(*) OVER (), first_line, second_line FROM ("
-        f"  SELECT min(rowid) + 1 AS first_line, list_sort(list(rowid))[2] + 1 AS second_line"
-        f"  FROM {stg(table)} WHERE nf = {len(table.columns)}"
+        f"  SELECT min(_ln) AS first_line, list_sort(list(_ln))[2] AS second_line"
+        f"  FROM {every(table)} WHERE nf = {len(table.columns)}"
         f"  GROUP BY {keys} HAVING count(*) > 1) ORDER BY first_line LIMIT 1"
     ).fetchone()
     if row is None:
@@ -225,8 +245,8 @@ def cross_violations(con: duckdb.DuckDBPyConnection, ymd: str) -> list[Violation
     for rr in REF_RULES:
         child, parent = by[rr.child], by[rr.parent]
         row = con.execute(
-            f"SELECT count(*), min(c.rowid) FROM {stg(child)} c "
-            f"ANTI JOIN {stg(parent)} p ON p.{q(rr.parent_column)} = c.{q(rr.column)} "
+            f"SELECT count(*), min(c._ln) FROM {every(child)} c "
+            f"ANTI JOIN {every(parent)} p ON p.{q(rr.parent_column)} = c.{q(rr.column)} "
             f"WHERE c.{q(rr.column)} IS NOT NULL").fetchone()
         assert row is not None
         if row[0]:
@@ -234,23 +254,57 @@ def cross_violations(con: duckdb.DuckDBPyConnection, ymd: str) -> list[Violation
                 contract.data_file_name(rr.child, ymd), "reference",
                 f"{rr.column} not found as {rr.parent}.{rr.parent_column} in "
                 f"{contract.data_file_name(rr.parent, ymd)}",
-                line=row[1] + 1, column=rr.column, count=row[0]))
+                line=row[1], column=rr.column, count=row[0]))
     out.extend(gl_violations(con, ymd))
     return out
+
+
+# the columns gl_violations reads, per table
+GL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ORG_INFO": ("org_no", "legal_org_no"),
+    "DEP_ACCT": ("org_no", "subject_code", "ccy", "balance"),
+    "LOAN_DUEBILL": ("org_no", "subject_code", "ccy", "balance", "status"),
+    "GL_BAL": ("org_no", "subject_code", "ccy", "balance"),
+}
+
+
+def cross_columns(table: Table) -> list[str]:
+    """The columns of ``all_<table>``: keys, reference ends and GL inputs, in file order."""
+    used = set(table.primary_key) | set(GL_COLUMNS.get(table.name, ()))
+    for rr in REF_RULES:
+        if rr.child == table.name:
+            used.add(rr.column)
+        if rr.parent == table.name:
+            used.add(rr.parent_column)
+    return [c.name for c in table.columns if c.name in used]
+
+
+def rules_salt(table: Table) -> str:
+    """Part of a line's fingerprint that changes whenever the record rules of its table
+    change (an upgrade), so that no line skips a rule it was never checked against."""
+    text = repr((table, record_checks(table, date(2000, 1, 1))))
+    return hashlib.md5(text.encode()).hexdigest()[:16]
+
+
+def skips_known_lines(table: Table) -> bool:
+    """Whether lines already loaded may skip the record rules: a full table whose row
+    rules do not read the business date (the verdict is a function of the line)."""
+    return table.kind == "full" and not any(
+        rr.table == table.name and "{d}" in rr.bad for rr in ROW_RULES)
 
 
 def gl_violations(con: duckdb.DuckDBPyConnection, ymd: str) -> list[Violation]:
     """§5 账账核对: per legal entity, subject and currency, Σ DEP_ACCT.balance plus
     Σ LOAN_DUEBILL.balance (status 1) of that entity's orgs equals GL_BAL.balance."""
     rows = con.execute("""
-        WITH org AS (SELECT org_no, legal_org_no FROM stg_org_info),
+        WITH org AS (SELECT org_no, legal_org_no FROM all_org_info),
         acct AS (
             SELECT o.legal_org_no AS org_no, a.subject_code, a.ccy,
                    CAST(a.balance AS DECIMAL(18,2)) AS balance
-            FROM stg_dep_acct a JOIN org o ON o.org_no = a.org_no
+            FROM all_dep_acct a JOIN org o ON o.org_no = a.org_no
             UNION ALL
             SELECT o.legal_org_no, l.subject_code, l.ccy, CAST(l.balance AS DECIMAL(18,2))
-            FROM stg_loan_duebill l JOIN org o ON o.org_no = l.org_no
+            FROM all_loan_duebill l JOIN org o ON o.org_no = l.org_no
             WHERE l.status = '1'
         ),
         summed AS (
@@ -258,9 +312,9 @@ def gl_violations(con: duckdb.DuckDBPyConnection, ymd: str) -> list[Violation]:
             FROM acct GROUP BY ALL
         ),
         gl AS (
-            SELECT rowid + 1 AS line_no, org_no, subject_code, ccy,
+            SELECT _ln AS line_no, org_no, subject_code, ccy,
                    CAST(balance AS DECIMAL(18,2)) AS balance
-            FROM stg_gl_bal
+            FROM all_gl_bal
         )
         SELECT gl.line_no, coalesce(gl.org_no, summed.org_no),
                coalesce(gl.subject_code, summed.subject_code), coalesce(gl.ccy, summed.ccy),

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -90,7 +90,8 @@ def ingest_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, opts: In
         controls, violations = read_manifest(delivery)
         if not violations:
             t = time.perf_counter()
-            violations = _scan_stage_check(con, delivery, controls, scans, tmp, opts)
+            violations = _scan_stage_check(con, delivery, controls, scans, tmp, opts,
+                                           _known_date(delivery.biz_date, set(loaded)))
             timings["scan_stage_validate"] = time.perf_counter() - t
         if not violations:
             t = time.perf_counter()
@@ -118,9 +119,19 @@ def ingest_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery, opts: In
                         time.perf_counter() - t0, timings)
 
 
+def _known_date(d: date, loaded: set[date]) -> date | None:
+    """The loaded date whose lines a full table's lines are compared with: ``d`` itself
+    on a re-delivery, else the day before on a normal night; none for the first date
+    or a back-fill (every line is then split and checked). Every version valid on it
+    is also valid on ``d`` (ingest/versions.py), which the load relies on."""
+    if d in loaded:
+        return d
+    return d - timedelta(days=1) if d - timedelta(days=1) in loaded else None
+
+
 def _scan_stage_check(con: duckdb.DuckDBPyConnection, delivery: Delivery,
                       controls: dict[str, Control], scans: dict[str, FileScan], tmp: Path,
-                      opts: IngestOptions) -> list[Violation]:
+                      opts: IngestOptions, known: date | None) -> list[Violation]:
     """Stream every data file once (MD5, size, count, decode), then stage and check it.
 
     Big deliveries scan in worker processes, biggest file first, and each file is staged
@@ -139,7 +150,7 @@ def _scan_stage_check(con: duckdb.DuckDBPyConnection, delivery: Delivery,
         file_bad.extend(bad)
         if not file_bad:
             record_bad.extend(_stage_and_check(con, contract.TABLES_BY_NAME[table], scan,
-                                               delivery.biz_date))
+                                               delivery.biz_date, known))
 
     total = sum(p.stat().st_size for p in paths.values())
     if total < opts.parallel_min_bytes or opts.workers < 2:
@@ -175,11 +186,11 @@ def _file_violations(scan: FileScan, c: Control) -> list[Violation]:
 
 
 def _stage_and_check(con: duckdb.DuckDBPyConnection, table: contract.Table, scan: FileScan,
-                     biz_date: date) -> list[Violation]:
-    """Stage one file into ``stg_<table>`` and check its records (§2, §4)."""
+                     biz_date: date, known: date | None) -> list[Violation]:
+    """Stage one file (ingest/stage.py) and check its records (§2, §4)."""
     name = scan.path.name
     try:
-        n = stage_table(con, table, scan)
+        n = stage_table(con, table, scan, known)
     except duckdb.Error:
         # DuckDB's message may quote the line, which may hold PII: say only where
         return [Violation(name, "unreadable", "the file cannot be read as lines of text "

@@ -36,7 +36,7 @@ import duckdb
 
 from dagster_project import contract
 from dagster_project.contract import Table
-from dagster_project.ingest.rules import stg
+from dagster_project.ingest.rules import every, stg
 
 OPEN_END = date(9999, 12, 31)
 VERSION_COLUMNS = ("row_fp", "valid_from", "valid_to")
@@ -91,7 +91,7 @@ def write_date(con: duckdb.DuckDBPyConnection, table: Table, biz_date: date,
             SELECT {keys}, row_fp, valid_from, valid_to FROM {v}
             WHERE valid_from <= $d AND valid_to > $d
         ),
-        new AS (SELECT {keys}, _fp FROM {stg(table)})
+        new AS (SELECT {keys}, _fp FROM {every(table)} WHERE nf = {len(table.columns)})
         SELECT {", ".join(f"coalesce(new.{k}, cur.{k}) AS {k}" for k in table.primary_key)},
             cur.valid_from AS old_from, cur.valid_to AS old_to, new._fp IS NOT NULL AS delivered
         FROM new FULL OUTER JOIN cur ON {_on(table, 'new', 'cur')}
