@@ -62,10 +62,8 @@ def typed_sql(table: Table, source: str) -> str:
 
 def insert_sql(table: Table, biz_date: date) -> str:
     """Typed, PII-protected insert of ``stg_<table>`` for ``biz_date`` (incr tables)."""
-    field = {c.name: q(c.name) for c in table.columns}
-    exprs = [masked_expr(table, c, cast_sql(c, q(c.name)), field) for c in table.columns]
     return (f"INSERT INTO raw.{table.raw_table} SELECT DATE '{biz_date.isoformat()}', "
-            + ", ".join(exprs) + f" FROM {stg(table)}")
+            f"* EXCLUDE (_fp) FROM ({typed_sql(table, stg(table))})")
 
 
 def has_hashed_pii(table: Table) -> bool:
