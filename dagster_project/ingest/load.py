@@ -18,6 +18,7 @@ from dagster_project import contract
 from dagster_project.contract import Table
 from dagster_project.ingest import meta
 from dagster_project.ingest.pii import hmac_pads, masked_expr
+from dagster_project.manual.schema import ensure_manual
 from dagster_project.ingest.rules import q, stg
 from dagster_project.ingest.sqltypes import cast_sql
 from dagster_project.ingest.versions import snapshot_view_ddl, versions_ddl, write_date
@@ -30,6 +31,7 @@ class OldRawLayout(Exception):
 def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     meta.ensure_meta(con)
+    ensure_manual(con)
     old = per_date_full_tables(con)
     if old:
         raise OldRawLayout(
