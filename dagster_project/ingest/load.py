@@ -18,10 +18,10 @@ from dagster_project import contract
 from dagster_project.contract import Table
 from dagster_project.ingest import meta
 from dagster_project.ingest.pii import hmac_pads, masked_expr
-from dagster_project.manual.schema import ensure_manual
 from dagster_project.ingest.rules import q, stg
 from dagster_project.ingest.sqltypes import cast_sql
 from dagster_project.ingest.versions import snapshot_view_ddl, versions_ddl, write_date
+from dagster_project.manual.schema import ensure_manual
 
 
 class OldRawLayout(Exception):

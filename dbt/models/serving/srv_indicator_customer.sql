@@ -51,7 +51,7 @@ inclusive_borrowers as (
     from {{ ref('int_loans_classified') }} as loans
     inner join {{ ref('stg_t1__loan_duebills') }} as duebills
         on duebills.biz_date = loans.biz_date and duebills.loan_no = loans.loan_no
-    where loans.biz_date >= {{ history_start }} and loans.is_inclusive and loans.balance > 0
+    where {{ build_dates_and_year_start('loans.biz_date') }} and loans.is_inclusive and loans.balance > 0
 
 ),
 

@@ -82,7 +82,7 @@ loans_daily as (
     -- the product is the duebill's own field (int_loans_classified does not carry it)
     inner join {{ ref('stg_t1__loan_duebills') }} as duebills
         on duebills.biz_date = loans.biz_date and duebills.loan_no = loans.loan_no
-    where loans.biz_date >= {{ history_start }}
+    where {{ build_dates_and_year_start('loans.biz_date') }}
     group by loans.biz_date, loans.org_no, loans.mgr_no, duebills.prod_cd, loans.five_class,
         loans.cust_type
 

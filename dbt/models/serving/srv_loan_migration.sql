@@ -24,8 +24,7 @@ loans as (
 
     select biz_date, loan_no, org_no, five_class, balance_cny
     from {{ ref('int_loans_classified') }}
-    where biz_date >= (select coalesce(min(targets.prev_biz_date), cast('9999-12-31' as date))
-                       from targets)
+    where biz_date >= {{ loaded_date_before(build_from_date()) }}
 
 ),
 

@@ -28,8 +28,7 @@ customers as (
         mgr_no, grid_no, cust_status,
         coalesce(owner_cust_no, '') <> '' as is_micro_owner
     from {{ ref('stg_t1__customers') }}
-    where biz_date >= (select coalesce(min(coalesce(targets.prev_biz_date, targets.biz_date)),
-                                       cast('9999-12-31' as date)) from targets)
+    where biz_date >= {{ loaded_date_before(build_from_date()) }}
 
 ),
 

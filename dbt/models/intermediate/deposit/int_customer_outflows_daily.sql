@@ -26,16 +26,14 @@ accounts as (
     -- D and its previous loaded date P (dep_bal on P)
     select biz_date, acct_no, cust_no, ccy, balance
     from {{ ref('stg_t1__deposit_accounts') }}
-    where biz_date >= coalesce(
-        (select max(loaded.biz_date) from {{ ref('int_loaded_dates') }} as loaded
-         where loaded.biz_date < {{ build_from_date() }}),
-        {{ build_from_date() }})
+    where biz_date >= {{ loaded_date_before(build_from_date()) }}
 
 ),
 
 fx_rates as (
 
     select biz_date, ccy, rate_to_cny from {{ ref('stg_t1__fx_rates') }}
+    where biz_date >= {{ loaded_date_before(build_from_date()) }}
 
 ),
 

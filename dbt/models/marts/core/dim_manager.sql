@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_loaded_dates') }}
 {# Customer managers in their latest delivered state with post and org path
    (the phone, PII, is not carried). #}
 with
@@ -12,7 +13,7 @@ latest as (
 
     select managers.*
     from managers
-    where managers.biz_date = (select max(all_managers.biz_date) from managers as all_managers)
+    where managers.biz_date = {{ latest_loaded_date() }}
 
 ),
 

@@ -171,10 +171,7 @@ policies as (
 
     select biz_date, policy_no, org_no, is_in_grace
     from {{ ref('int_policies_assessed') }}
-    where biz_date >= coalesce(
-        (select max(loaded.biz_date) from {{ ref('int_loaded_dates') }} as loaded
-         where loaded.biz_date < {{ build_from_date() }}),
-        {{ build_from_date() }})
+    where biz_date >= {{ loaded_date_before(build_from_date()) }}
 
 ),
 
