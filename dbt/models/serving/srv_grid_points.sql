@@ -1,9 +1,12 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
+-- depends_on: {{ ref('int_loaded_dates') }}
 {# One row per grid (centre point, households) with its org path of D. #}
 with
 
 grids as (
 
     select * from {{ ref('fct_grid_points') }}
+    where biz_date >= {{ build_from_date() }}
 
 ),
 
@@ -11,6 +14,7 @@ paths as (
 
     select biz_date, org_no, org_level, lvl2_org_name, lvl3_org_name, lvl4_org_name
     from {{ ref('int_org_paths') }}
+    where biz_date >= {{ build_from_date() }}
 
 ),
 

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
+-- depends_on: {{ ref('int_loaded_dates') }}
 {# One row per visit with the visiting manager's org path of D (fct_visit_points),
     in the serving layer's path convention (org_path_names): a physical table the
     走访 map and tables read without expanding paths in Superset. #}
@@ -6,6 +8,7 @@ with
 points as (
 
     select * from {{ ref('fct_visit_points') }}
+    where biz_date >= {{ build_from_date() }}
 
 ),
 
@@ -13,6 +16,7 @@ paths as (
 
     select biz_date, org_no, org_level, lvl2_org_name, lvl3_org_name, lvl4_org_name
     from {{ ref('int_org_paths') }}
+    where biz_date >= {{ build_from_date() }}
 
 ),
 
