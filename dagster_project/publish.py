@@ -4,14 +4,25 @@ A NEW DuckDB file is written next to ``serving.duckdb`` (the warehouse ATTACHed
 read-only, one CREATE TABLE AS per serving table), closed, then renamed over the
 old one with ``os.replace`` — atomic on POSIX, so a reader opens either the old
 or the new file, never a mix, and a failed publish leaves the old one untouched.
+
+A night that built the dates from ``from_date`` on publishes only those: the new
+file starts as a copy of the published one, and each table that dbt keeps by
+business date (an incremental model with ``unique_key='biz_date'``, which never
+rewrites an earlier date) has its rows from ``from_date`` on replaced. Every other
+table is copied whole, as is every table of a first publish, of ``puhui publish``
+and of a file whose columns no longer match the warehouse (an upgrade). So the
+night's publish costs one file copy plus the new dates, not the whole history.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -72,6 +83,8 @@ class PublishResult:
     path: Path
     tables: dict[str, int]  # table -> rows
     seconds: float
+    # tables whose rows from from_date on were replaced (the rest were copied whole)
+    incremental: list[str] = field(default_factory=list)
 
 
 def _existing(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
@@ -102,8 +115,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def publish(settings: Settings) -> PublishResult:
-    """Rebuild ``serving.duckdb`` from the warehouse marts, atomically."""
+def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
+    """Rebuild ``serving.duckdb`` from the warehouse marts, atomically.
+
+    ``from_date``: the first date this night built; the dates before it are taken
+    from the file already published where that is exact (module docstring).
+    """
     began = time.perf_counter()
     target = settings.serving_path
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,7 +128,11 @@ def publish(settings: Settings) -> PublishResult:
     _remove_stale_temps(target)
     tmp.unlink(missing_ok=True)
     rows: dict[str, int] = {}
+    by_date = _kept_by_date(settings) if from_date is not None and target.exists() else set()
+    replaced: list[str] = []
     try:
+        if by_date:
+            shutil.copyfile(target, tmp)
         con = duckdb.connect(str(tmp))
         try:
             con.execute(f"set memory_limit = '{settings.memory_limit}'")
@@ -121,9 +142,19 @@ def publish(settings: Settings) -> PublishResult:
                 raise PublishError(f"warehouse lacks {missing}: run dbt build first")
             tables = dict(SERVING_TABLES)
             tables.update({k: v for k, v in DETAIL_TABLES.items() if _existing(con, v[0])})
+            stale = set(_main_tables(con)) - set(tables)
+            for name in sorted(stale):  # a table the warehouse no longer has
+                con.execute(f"drop table main.{name}")
             for name, (relation, order_by) in tables.items():
-                con.execute(f"create table main.{name} as "
-                            f"select * from wh.{relation} order by {order_by}")
+                if (relation in by_date and _same_columns(con, name, relation)
+                        and _same_dates_before(con, name, relation, from_date)):
+                    con.execute(f"delete from main.{name} where biz_date >= ?", [from_date])
+                    con.execute(f"insert into main.{name} select * from wh.{relation} "
+                                f"where biz_date >= ? order by {order_by}", [from_date])
+                    replaced.append(name)
+                else:
+                    con.execute(f"create or replace table main.{name} as "
+                                f"select * from wh.{relation} order by {order_by}")
                 rows[name] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
             con.execute("detach wh")
             con.execute("checkpoint")
@@ -141,4 +172,46 @@ def publish(settings: Settings) -> PublishResult:
         if isinstance(exc, PublishError):
             raise
         raise PublishError(f"publish failed, {target} unchanged: {exc}") from exc
-    return PublishResult(path=target, tables=rows, seconds=time.perf_counter() - began)
+    return PublishResult(path=target, tables=rows, seconds=time.perf_counter() - began,
+                         incremental=replaced)
+
+
+def _kept_by_date(settings: Settings) -> set[str]:
+    """Warehouse relations dbt keeps by business date (incremental, unique_key biz_date):
+    a build from D deletes and rewrites their dates from D on and leaves every earlier
+    date as it was. Read from the manifest of the build that just ran; empty (copy
+    everything) when there is none."""
+    manifest = settings.dbt_target_dir / "manifest.json"
+    if not manifest.exists():
+        return set()
+    nodes = json.loads(manifest.read_text("utf-8")).get("nodes", {})
+    return {f"{n['schema']}.{n['alias'] or n['name']}" for n in nodes.values()
+            if n.get("resource_type") == "model"
+            and n["config"].get("materialized") == "incremental"
+            and n["config"].get("unique_key") == "biz_date"}
+
+
+def _main_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'main'").fetchall()]
+
+
+def _same_dates_before(con: duckdb.DuckDBPyConnection, name: str, relation: str,
+                       from_date: date) -> bool:
+    """Every date before ``from_date`` has as many rows published as the warehouse holds:
+    a date built but never published (a blocked audit) forces a whole copy."""
+    query = ("select biz_date, count(*) from {} where biz_date < ? group by biz_date "
+             "order by biz_date")
+    return (con.execute(query.format(f"main.{name}"), [from_date]).fetchall()
+            == con.execute(query.format(f"wh.{relation}"), [from_date]).fetchall())
+
+
+def _same_columns(con: duckdb.DuckDBPyConnection, name: str, relation: str) -> bool:
+    """The published table exists with the warehouse relation's columns and types."""
+    schema, table = relation.split(".")
+    query = ("select column_name, data_type from duckdb_columns() where database_name = ? "
+             "and schema_name = ? and table_name = ? order by column_index")
+    published = con.execute(query, [con.execute("select current_database()").fetchone()[0],
+                                    "main", name]).fetchall()
+    return bool(published) and published == con.execute(query, ["wh", schema, table]).fetchall()

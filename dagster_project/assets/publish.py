@@ -56,7 +56,7 @@ def serving(context: AssetExecutionContext, settings: ResourceParam[Settings]
             ) -> MaterializeResult:
     window = build_window(settings, run_partition_keys(context.run.tags))
     try:
-        result = publish(settings)
+        result = publish(settings, from_date=window.from_date)
     except PublishError as exc:
         _alert_failed(settings, window, str(exc))
         raise
@@ -67,13 +67,16 @@ def serving(context: AssetExecutionContext, settings: ResourceParam[Settings]
     finally:
         con.close()
     context.log.info(f"published {result.path} through {window.through} "
-                     f"in {result.seconds:.1f} s")
+                     f"in {result.seconds:.1f} s ({len(result.incremental)} tables replaced "
+                     f"from {window.from_date}, {len(result.tables) - len(result.incremental)} "
+                     "copied whole)")
     # issue 16: the morning briefing of the newest published date (audited figures only)
     brief_after_night(settings, [window.through], say=context.log.info)
     return MaterializeResult(metadata={
         "through": window.through.isoformat(), "from_date": window.from_date.isoformat(),
         "seconds": MetadataValue.float(round(result.seconds, 2)),
         "tables": MetadataValue.json(result.tables),
+        "replaced_from_date": MetadataValue.json(sorted(result.incremental)),
     })
 
 

@@ -31,6 +31,7 @@ import pytest
 
 from dagster_project import contract
 from dagster_project.generator import generate
+from tests.conftest import copy_home
 from tests.reference.compare import (
     REPO,
     describe,
@@ -258,6 +259,49 @@ def _redeliver_with_correction(landing: Path, day: date, delta: Decimal) -> tupl
     done.write_text(done_text)
     return target[i_acct], target[i_org]
 
+def _all_tables(path: Path) -> dict[str, pl.DataFrame]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [r[0] for r in con.execute("show tables").fetchall()]
+        return {n: con.sql(f"select * from {n} order by all").pl() for n in names}
+
+
+def test_a_night_publishes_only_its_dates_and_equals_a_whole_publish(
+        uninterrupted: Uninterrupted, landing: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A night that built from D replaces the published rows from D on and keeps the
+    earlier ones (publish.py); the file it leaves must equal a publish of everything."""
+    from dagster import AssetKey, DagsterInstance
+
+    # runs before the re-delivery test below, which changes uninterrupted.home
+    assert uninterrupted.store[0].equals(_serving(uninterrupted.home)[0])
+    home = copy_home(uninterrupted.home, tmp_path_factory.mktemp("wap_incr") / "home")
+    redelivery = tmp_path_factory.mktemp("wap_incr_landing") / "landing"
+    shutil.copytree(landing, redelivery)
+    _redeliver_with_correction(redelivery, D3, Decimal("-777.77"))
+    run_puhui(["run", "--landing", str(redelivery)], home)
+    with DagsterInstance.from_config(str(home / "dagster")) as inst:
+        event = inst.get_latest_materialization_event(AssetKey(["serving", "serving_duckdb"]))
+    meta = event.asset_materialization.metadata  # type: ignore[union-attr]
+    assert meta["from_date"].value == D3.isoformat()
+    replaced = set(meta["replaced_from_date"].value)
+    # the store and the semantic layer's date-keyed tables took only 12-30's rows
+    assert {"indicator_value", "mgr_indicator_value", "srv_indicator_leaf",
+            "srv_indicator_customer", "fct_deposit_balance_daily"} <= replaced
+    assert "dim_org" not in replaced and "indicator_dictionary" not in replaced
+    night = _all_tables(home / "serving.duckdb")
+    run_puhui(["publish"], home)  # the whole copy, from the same warehouse
+    whole = _all_tables(home / "serving.duckdb")
+    assert night.keys() == whole.keys()
+    differ = [n for n in whole if not night[n].equals(whole[n])]
+    assert not differ, differ
+    # and the corrected balance is in it: the night did publish 12-30 anew
+    moved = uninterrupted.store[0].join(_serving(home)[0], on=["biz_date", "org_no",
+                                        "indicator_code"], suffix="_new").filter(
+        (pl.col("value") - pl.col("value_new")).abs() > 1e-6)
+    assert moved.height > 0
+    assert set(moved["biz_date"].cast(pl.Date)) == {D3}
+
+
 
 def test_redelivered_date_with_corrected_balance_moves_that_and_later_dates(
         uninterrupted: Uninterrupted, landing: Path,
@@ -306,3 +350,4 @@ def test_redelivered_date_with_corrected_balance_moves_that_and_later_dates(
                            | ~pl.col("indicator_code").str.starts_with("DEP_")
                            | (pl.col("biz_date").cast(pl.Date) < D2))
     assert moved.height > 0 and outside.height == 0, outside
+
