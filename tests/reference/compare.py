@@ -258,6 +258,11 @@ def describe_table(findings: pl.DataFrame, keys: tuple[str, ...], limit: int = 4
     lines = [f"{findings.height} differences; by column and problem:"]
     lines += [f"  {r['column'] or '(row)':16} {r['problem']}: {r['len']}"
               for r in summary.iter_rows(named=True)]
+    null_keys = findings.filter(pl.col("problem").str.starts_with("row ")
+                                & pl.any_horizontal(pl.col(k).is_null() for k in keys))
+    if null_keys.height:
+        lines.append(f"  ({null_keys.height} of the one-sided rows have a NULL key part: "
+                     "NULL and '' are different keys)")
     lines.append(f"first {min(limit, findings.height)}:")
     for r in findings.head(limit).iter_rows(named=True):
         key = " ".join(f"{k}={r[k]}" for k in keys)

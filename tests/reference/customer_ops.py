@@ -108,8 +108,10 @@ the code). They are listed so they can be compared with an independent reading.
 29. Limit (§5): floor(min(cap, score × per_point + share × dep_davg_mtd) / 1000) × 1000
     (the min first, then rounded down), a DOUBLE; NULL when not admitted.
 30. Money columns (dep_bal, dep_davg_mtd, loan_bal, credit_amt, amount, limit_amt) are
-    DOUBLE; counts (mobile_txn_30d, policy_cnt), age and score are integers; admitted
-    is BOOLEAN.
+    DOUBLE, not rounded to the cent; counts (mobile_txn_30d, policy_cnt), age and score
+    are integers; admitted is BOOLEAN. The comparison allows 1e-6 relative on the
+    first five (sums of converted amounts and averages); limit_amt, whole thousands,
+    must be equal.
 """
 
 from __future__ import annotations
@@ -147,14 +149,16 @@ EVENT_TYPES = ("TD_MATURE", "LOAN_MATURE", "BIG_OUTFLOW", "BIG_INFLOW", "LIMIT_U
 # §5 admission rules, in the order they are tried.
 REJECT_REASONS = ("AGE", "BAD_LOAN", "BLACKLIST", "HAS_CREDIT", "LOW_SCORE")
 
-# The four tables: name → (columns, key of one row, money columns).
+# The four tables: name → (columns, key of one row, DOUBLE money columns compared within
+# a tolerance).
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "customer_profile": (PROFILE_COLUMNS, ("biz_date", "cust_no"),
                          ("dep_bal", "dep_davg_mtd", "loan_bal", "credit_amt")),
     "customer_tag": (TAG_COLUMNS, ("biz_date", "cust_no", "tag_code"), ()),
     "opportunity_event": (EVENT_COLUMNS, ("biz_date", "event_type", "cust_no", "ref_no"),
                           ("amount",)),
-    "precredit": (PRECREDIT_COLUMNS, ("biz_date", "cust_no"), ("limit_amt",)),
+    # limit_amt is whole thousands (§5): compared exactly
+    "precredit": (PRECREDIT_COLUMNS, ("biz_date", "cust_no"), ()),
 }
 
 # §2 dep_tier: (tier, dep_davg_mtd ≥ threshold), then D for > 0 and E for 0.
