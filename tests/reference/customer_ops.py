@@ -99,6 +99,7 @@ the code). They are listed so they can be compared with an independent reading.
     (HMAC-SHA256 hex of the UTF-8 text, exactly as delivered: no trimming or case
     folding), equals the hash of an entry with listed_date ≤ D and (removed_date NULL
     or D < removed_date); id_type is not looked at. An empty id_no matches nothing.
+    The one list given is the current version (§6) and applies to every date.
 27. BAD_LOAN: any loan in balance (status 1) of the customer, whatever its balance,
     with five_class 3, 4, 5 or overdue_days > 0.
 28. Score (§5): education and marital codes outside the table (none exist in the
@@ -112,6 +113,9 @@ the code). They are listed so they can be compared with an independent reading.
     are integers; admitted is BOOLEAN. The comparison allows 1e-6 relative on the
     first five (sums of converted amounts and averages); limit_amt, whole thousands,
     must be equal.
+31. org_no in customer_profile and opportunity_event is the owner's org only (§1); the
+    roll-up up the org tree and row-level security are how the serving layer reads
+    these rows, not more rows in the tables.
 """
 
 from __future__ import annotations
