@@ -134,3 +134,138 @@ def describe(findings: list[dict], key: str, limit: int = 40) -> str:
               f"{r['published']!r} reference={r['reference']!r} ({r['problem']})"
               for r in findings[:limit]]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# Tables keyed by rows (customer-ops.md): one row per key, column by column
+# --------------------------------------------------------------------------------------
+
+MONEY_REL_TOL = 1e-6  # DOUBLE money: equal within 1e-6 relative ...
+MONEY_ABS_TOL = 1e-6  # ... or a millionth of a yuan (noise around 0)
+
+
+def relation_exists(database: Path, schema: str, name: str) -> bool:
+    """Whether ``schema.name`` (table or view) exists in a DuckDB file (read-only)."""
+    import duckdb
+
+    if not database.exists():
+        return False
+    with duckdb.connect(str(database), read_only=True) as con:
+        hit = con.execute("select count(*) from information_schema.tables "
+                          "where table_schema = ? and table_name = ?", [schema, name]).fetchone()
+    return bool(hit and hit[0])
+
+
+def read_relation(database: Path, schema: str, name: str) -> pl.DataFrame:
+    """Every row and column of ``schema.name`` of a DuckDB file (read-only)."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.sql(f'select * from "{schema}"."{name}"').pl()
+
+
+def _as_reference_type(published: pl.DataFrame, reference: pl.DataFrame,
+                       money: tuple[str, ...]) -> tuple[pl.DataFrame, list[str]]:
+    """The published columns cast to the reference's types (money to DOUBLE); the names
+    of columns that could not be cast (they are compared as text)."""
+    failed = []
+    casts = []
+    for name, dtype in reference.schema.items():
+        if name not in published.columns:
+            continue
+        target = pl.Float64 if name in money else dtype
+        col = pl.col(name)
+        if isinstance(published.schema[name], pl.Datetime) and target == pl.Date:
+            col = col.dt.date()
+        try:
+            published.select(col.cast(target, strict=True))
+            casts.append(col.cast(target).alias(name))
+        except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+            failed.append(name)
+            casts.append(col.cast(pl.String).alias(name))
+    return published.with_columns(casts), failed
+
+
+def diff_tables(published: pl.DataFrame, reference: pl.DataFrame, keys: tuple[str, ...],
+                money: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Every disagreement between two versions of one table: a column missing or not
+    in the reference, a duplicated key, a row on one side only, a value that differs
+    (NULL equals only NULL; ``money`` columns, DOUBLE, within 1e-6 relative, every
+    other column exactly). One row per finding: the key columns (as text), column,
+    published, reference (as text) and problem."""
+    findings: list[pl.DataFrame] = []
+    schema = {**{k: pl.String for k in keys}, "column": pl.String, "published": pl.String,
+              "reference": pl.String, "problem": pl.String}
+
+    def add(frame: pl.DataFrame, column: str | pl.Expr, problem: str,
+            pub: pl.Expr | None = None, ref: pl.Expr | None = None) -> None:
+        none = pl.lit(None, pl.String)
+        findings.append(frame.select(
+            *[pl.col(k).cast(pl.String) for k in keys],
+            (pl.lit(column) if isinstance(column, str) else column).alias("column"),
+            (none if pub is None else pub.cast(pl.String)).alias("published"),
+            (none if ref is None else ref.cast(pl.String)).alias("reference"),
+            pl.lit(problem).alias("problem")))
+
+    one = pl.DataFrame({k: [None] for k in keys}, schema={k: pl.String for k in keys})
+    for name in reference.columns:
+        if name not in published.columns:
+            add(one, name, "column missing from published")
+    for name in published.columns:
+        if name not in reference.columns:
+            add(one, name, "column not in the contract")
+    if any(k not in published.columns for k in keys):
+        return pl.concat(findings, how="vertical_relaxed").cast(schema)  # type: ignore[arg-type]
+    pub, failed = _as_reference_type(
+        published.select([c for c in reference.columns if c in published.columns]),
+        reference, money)
+    for name in failed:
+        add(one, name, f"published type {published.schema[name]} is not "
+                       f"{reference.schema[name]}")
+    ref = reference.cast({n: pl.String for n in failed}) if failed else reference
+    for side, frame in (("published", pub), ("reference", ref)):
+        dup = frame.group_by(keys).len().filter(pl.col("len") > 1)
+        if dup.height:
+            add(dup, "", f"duplicate key in {side}")
+    pub, ref = pub.unique(keys, keep="first"), ref.unique(keys, keep="first")
+    values = [c for c in ref.columns if c not in keys and c in pub.columns]
+    joined = pub.with_columns(pl.lit(True).alias("_in_pub")).join(
+        ref.with_columns(pl.lit(True).alias("_in_ref")), on=list(keys), how="full",
+        coalesce=True, nulls_equal=True, suffix="_ref")
+    add(joined.filter(pl.col("_in_ref").is_null()), "", "row not in the reference")
+    add(joined.filter(pl.col("_in_pub").is_null()), "", "row missing from published")
+    both = joined.filter(pl.col("_in_pub") & pl.col("_in_ref"))
+    for name in values:
+        a, b = pl.col(name), pl.col(f"{name}_ref")
+        if name in money and name not in failed:
+            tol = pl.max_horizontal(pl.lit(MONEY_ABS_TOL),
+                                    MONEY_REL_TOL * pl.max_horizontal(a.abs(), b.abs()))
+            same = (a.is_null() & b.is_null()) | ((a - b).abs() <= tol).fill_null(False)
+        else:
+            same = a.eq_missing(b)
+        add(both.filter(~same), name, "value differs", a, b)
+    if not findings:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(findings, how="vertical_relaxed").cast(schema)  # type: ignore[arg-type]
+
+
+def describe_table(findings: pl.DataFrame, keys: tuple[str, ...], limit: int = 40) -> str:
+    """A readable report of ``diff_tables``: counts per column and problem, then the
+    first rows."""
+    if findings.height == 0:
+        return "no differences"
+    summary = findings.group_by("column", "problem").len().sort("len", descending=True)
+    lines = [f"{findings.height} differences; by column and problem:"]
+    lines += [f"  {r['column'] or '(row)':16} {r['problem']}: {r['len']}"
+              for r in summary.iter_rows(named=True)]
+    null_keys = findings.filter(pl.col("problem").str.starts_with("row ")
+                                & pl.any_horizontal(pl.col(k).is_null() for k in keys))
+    if null_keys.height:
+        lines.append(f"  ({null_keys.height} of the one-sided rows have a NULL key part: "
+                     "NULL and '' are different keys)")
+    lines.append(f"first {min(limit, findings.height)}:")
+    for r in findings.head(limit).iter_rows(named=True):
+        key = " ".join(f"{k}={r[k]}" for k in keys)
+        lines.append(f"  {key} {r['column'] or '(row)'}: published={r['published']!r} "
+                     f"reference={r['reference']!r} ({r['problem']})")
+    return "\n".join(lines)
