@@ -452,8 +452,8 @@ def iter_lines(result: StoreResult) -> Iterator[str]:
     if result.changes_from is None:
         yield "the entries in force on every date are the same as before: nothing to rebuild"
     elif not result.built_dates_changed:
-        yield (f"changes the blacklist in force from {result.changes_from}; no published "
-               "date is that late: nothing to rebuild (later builds use this version)")
+        yield (f"changes the blacklist in force from {result.changes_from}; no date from then "
+               "on is published yet: nothing to rebuild (later builds use this version)")
     elif result.rebuild_from is None:
         yield (f"changes the blacklist in force from {result.changes_from}, but there is "
                "nothing to rebuild: the dbt project has no model matching "
