@@ -86,6 +86,12 @@ def selected_models(manifest_path: Path, select: str = PRECREDIT_SELECT) -> list
     from dagster_dbt.utils import select_unique_ids
 
     manifest = json.loads(manifest_path.read_text())
+    # dbt's selector warns on stdout when nothing matches: ask it only when the model the
+    # selection starts from exists (its name is the selection without graph operators)
+    name = select.strip("+@")
+    if not any(n.get("resource_type") == "model" and n.get("name") == name
+               for n in manifest.get("nodes", {}).values()):
+        return []
     ids = select_unique_ids(select=select, exclude="", selector="", project=None,
                             manifest_json=manifest)
     return sorted(i for i in ids if i.startswith("model."))
