@@ -150,6 +150,8 @@ def blacklist_load(
 ) -> None:
     """Check the whole file and store it as the blacklist version in force; a bad file
     is rejected whole (exit 1) with file, row and rule, and nothing changes."""
+    import duckdb
+
     from dagster_project.manual.blacklist import BlacklistRejected
     from dagster_project.manual.service import load_file
     from dagster_project.settings import get_settings
@@ -162,6 +164,9 @@ def blacklist_load(
         result = load_file(s, file, by=by, say=typer.echo)
     except BlacklistRejected as e:
         typer.echo(e.report(), err=True, nl=False)
+        raise typer.Exit(1) from None
+    except duckdb.IOException as e:  # another process holds the warehouse (one writer)
+        typer.echo(f"warehouse busy, nothing stored: {e}", err=True)
         raise typer.Exit(1) from None
     if result.rebuild_from is None:
         return
