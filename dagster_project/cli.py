@@ -25,7 +25,7 @@ def info() -> None:
 
     s = get_settings()
     for name in ("home", "landing_dir", "warehouse_path", "serving_path", "quarantine_dir",
-                 "dagster_home", "superset_home", "logs_dir"):
+                 "manual_dir", "dagster_home", "superset_home", "logs_dir"):
         typer.echo(f"{name:15} {getattr(s, name)}")
 
 
@@ -132,6 +132,70 @@ def publish_cmd() -> None:
     r = publish(get_settings())
     typer.echo(f"published {r.path} in {r.seconds:.1f} s: "
                + ", ".join(f"{t} {n}" for t, n in r.tables.items()))
+
+
+# --- Manual data (customer-ops.md §6): delegates to dagster_project.manual -------------
+blacklist_app = typer.Typer(help="The bank's blacklist (黑名单补录): load a file, list versions.",
+                            no_args_is_help=True)
+app.add_typer(blacklist_app, name="blacklist")
+
+
+@blacklist_app.command("load")
+def blacklist_load(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030) or XLSX, columns "
+                                              "证件号码, 姓名, 列入原因, 列入日期, 移出日期.")],
+    by: Annotated[str | None, typer.Option(help="Who loads it (default: your login).")] = None,
+    rebuild: Annotated[bool, typer.Option(
+        help="Rebuild the published pre-credit the new version changes, now.")] = True,
+) -> None:
+    """Check the whole file and store it as the blacklist version in force; a bad file
+    is rejected whole (exit 1) with file, row and rule, and nothing changes."""
+    import duckdb
+
+    from dagster_project.manual.blacklist import BlacklistRejected
+    from dagster_project.manual.service import load_file
+    from dagster_project.settings import get_settings
+
+    s = get_settings()
+    if not file.is_file():
+        typer.echo(f"error: no file {file}", err=True)
+        raise typer.Exit(2)
+    try:
+        result = load_file(s, file, by=by, say=typer.echo)
+    except BlacklistRejected as e:
+        typer.echo(e.report(), err=True, nl=False)
+        raise typer.Exit(1) from None
+    except duckdb.IOException as e:  # another process holds the warehouse (one writer)
+        typer.echo(f"warehouse busy, nothing stored: {e}", err=True)
+        raise typer.Exit(1) from None
+    if result.rebuild_from is None:
+        return
+    if not rebuild:
+        typer.echo("rebuild left to the delivery sensor or `puhui run`")
+        return
+    from dagster_project.pipeline import run_rebuild
+
+    if not run_rebuild(s, say=typer.echo).ok:
+        raise typer.Exit(1)
+
+
+@blacklist_app.command("list")
+def blacklist_list() -> None:
+    """Every version loaded, oldest first, and which is in force."""
+    from dagster_project.manual.service import versions
+    from dagster_project.settings import get_settings
+
+    rows = versions(get_settings())
+    if not rows:
+        typer.echo("no blacklist loaded")
+        return
+    typer.echo(f"{'version':>7}  {'loaded_at (Beijing)':19}  {'loaded_by':12}  {'entries':>7}  "
+               f"{'changes_from':12}  {'rebuild':10}  file")
+    for v in rows:
+        typer.echo(f"{v.version_id:>7}  {v.loaded_at:%Y-%m-%d %H:%M:%S}  {v.loaded_by:12}  "
+                   f"{v.entry_cnt:>7}  {v.changes_from or '-'!s:12}  "
+                   f"{'from ' + str(v.rebuild_from) if v.rebuild_from else '-':10}  "
+                   f"{v.file_name}{'  ← in force' if v.in_force else ''}")
 
 
 # --- Superset (issue 6): delegates to dagster_project.superset ------------------------

@@ -8,7 +8,10 @@
 * when no date is left to load and some loaded date needs a rebuild, build, audit and
   publish (``build_audit_publish`` job) from the earliest such date through the last
   loaded one, so a night of several dates builds once, a re-delivery rebuilds from
-  its date on, and a build that failed is retried from where it stopped.
+  its date on, and a build that failed is retried from where it stopped;
+* when only a new blacklist version waits (``manual.blacklist_version.rebuild_from``,
+  customer-ops.md §6), the same for the pre-credit models alone (``rebuild_precredit``
+  job, manual/rebuild.py); a whole build also covers it.
 
 The delivery sensor asks for one step per tick when no run is under way (DuckDB has
 one writer); :func:`run_pending` (``puhui run``) executes the same steps with the same
@@ -29,10 +32,11 @@ from dagster import DagsterEventType, DagsterInstance
 
 from dagster_project.assets.dbt import RANGE_END_TAG, RANGE_START_TAG
 from dagster_project.assets.ingestion import INGEST_JOB_NAME
-from dagster_project.assets.publish import PUBLISH_JOB_NAME
+from dagster_project.assets.publish import PRECREDIT_JOB_NAME, PUBLISH_JOB_NAME
 from dagster_project.ingest import meta
 from dagster_project.ingest.delivery import find_deliveries
 from dagster_project.ingest.plan import Decision, plan
+from dagster_project.manual.rebuild import PRECREDIT_SELECT, pending_digest, pending_from
 from dagster_project.partitions import BIZ_DATE_PARTITIONS, partition_key
 from dagster_project.resources.duckdb import connect_warehouse
 from dagster_project.settings import Settings
@@ -65,7 +69,7 @@ class Step:
     partition: str  # the run's partition key; for a publish, the last loaded date
     run_key: str
     biz_date: date  # the date loaded, or the first date rebuilt
-    action: str  # load, reload, publish
+    action: str  # load, reload, publish, precredit
     range_start: str | None = None  # a publish over from_date..last when the keys allow
 
     @property
@@ -82,24 +86,33 @@ class Night:
     delivered: list[date]
 
 
-def _state(settings: Settings) -> tuple[dict[date, str], date | None, date | None, str]:
-    """Loaded date → fingerprint, the first date needing rebuild, the last loaded date
-    and a digest of meta.delivery (changes with every load)."""
+@dataclass(frozen=True)
+class _State:
+    loaded: dict[date, str]  # loaded date → fingerprint
+    flagged: date | None  # first date needing a whole rebuild (meta.delivery)
+    precredit: date | None  # first date a blacklist version waits to rebuild from
+    last: date | None  # last loaded date
+    digest: str  # of meta.delivery and the pending versions (changes with every load)
+
+
+def _state(settings: Settings) -> _State:
     if not settings.warehouse_path.exists():
-        return {}, None, None, ""
+        return _State({}, None, None, None, "")
     con = connect_warehouse(settings, read_only=True, threads=1)
     try:
         try:
             rows = con.execute("SELECT biz_date, fingerprint, loaded_at FROM meta.delivery "
                                "ORDER BY biz_date").fetchall()
         except Exception:  # no meta schema yet: nothing loaded
-            return {}, None, None, ""
+            return _State({}, None, None, None, "")
         flagged = meta.rebuild_from(con)
+        precredit = pending_from(con)
+        manual = pending_digest(con)
     finally:
         con.close()
-    digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:12]
-    return ({d: fp for d, fp, _ in rows}, flagged, max((d for d, _, _ in rows), default=None),
-            digest)
+    digest = hashlib.sha256((repr(rows) + manual).encode()).hexdigest()[:12]
+    return _State({d: fp for d, fp, _ in rows}, flagged, precredit,
+                  max((d for d, _, _ in rows), default=None), digest)
 
 
 def next_step(settings: Settings, through: date | None = None,
@@ -108,8 +121,8 @@ def next_step(settings: Settings, through: date | None = None,
     tried by this caller, ``partitions`` the instance's biz_date keys in their order."""
     deliveries = {d.biz_date: d for d in find_deliveries(settings.landing_dir)}
     fingerprints = {d: x.fingerprint() for d, x in deliveries.items()}
-    loaded, flagged, last, digest = _state(settings)
-    decisions = plan(fingerprints, loaded, through)
+    state = _state(settings)
+    decisions = plan(fingerprints, state.loaded, through)
     for x in decisions:
         if x.action not in ("load", "reload"):
             continue
@@ -119,15 +132,21 @@ def next_step(settings: Settings, through: date | None = None,
             return Night(Step(INGEST_JOB_NAME, key, run_key, x.biz_date, x.action),
                          decisions, sorted(deliveries))
         break  # tried and failed: later dates wait behind it, the loaded ones may publish
-    if flagged is None or last is None:
+    last = state.last
+    if last is None or (state.flagged is None and state.precredit is None):
         return Night(None, decisions, sorted(deliveries))
-    run_key = f"publish-{flagged}-{last}-{digest}"
+    if state.flagged is not None:  # the whole graph, pre-credit included
+        first = min(d for d in (state.flagged, state.precredit) if d is not None)
+        job, action = PUBLISH_JOB_NAME, "publish"
+    else:
+        first, job, action = state.precredit, PRECREDIT_JOB_NAME, "precredit"
+    run_key = f"{action}-{first}-{last}-{state.digest}"
     if run_key in skip:
         return Night(None, decisions, sorted(deliveries))
-    start, end = partition_key(flagged), partition_key(last)
+    start, end = partition_key(first), partition_key(last)
     order = partitions or []
     ranged = start in order and end in order and order.index(start) <= order.index(end)
-    return Night(Step(PUBLISH_JOB_NAME, end, run_key, flagged, "publish",
+    return Night(Step(job, end, run_key, first, action,
                       range_start=start if ranged else None), decisions, sorted(deliveries))
 
 
@@ -180,11 +199,11 @@ def run_pending(settings: Settings, landing: Path | None = None, through: date |
             order = instance.get_dynamic_partitions(BIZ_DATE_PARTITIONS.name)
             night = next_step(settings, through, tried, order)
             step = night.step
-            if step is None or (step.action == "publish" and not publish):
+            if step is None or (step.action in DOWNSTREAM and not publish):
                 break
             tried.add(step.run_key)
             add_partitions(instance, night.delivered)
-            if step.action == "publish":
+            if step.action in DOWNSTREAM:
                 _publish(defs, instance, step, report, say)
             else:
                 _ingest(defs, instance, step, report, say)
@@ -193,6 +212,37 @@ def run_pending(settings: Settings, landing: Path | None = None, through: date |
     report.waiting = [x for x in night.decisions if x.action == "wait"]
     for w in report.waiting:
         say(f"{w.biz_date}: {w.reason}")
+    return report
+
+
+def run_rebuild(settings: Settings, say: Say = print) -> RunReport:
+    """After a blacklist version was stored: run the rebuild it asks for now, the step
+    the delivery sensor would launch, unless a delivery waits to load first (then
+    ``puhui run`` or the sensor loads it and rebuilds after it)."""
+    from dagster_project.definitions import build_defs  # heavy: only when running
+
+    settings.ensure_dirs()
+    report = RunReport()
+    with instance_for(settings) as instance:
+        night = next_step(settings, partitions=instance.get_dynamic_partitions(
+            BIZ_DATE_PARTITIONS.name))
+        step = night.step
+        if step is None:
+            say("nothing waits to be rebuilt")
+            return report
+        if step.action not in DOWNSTREAM:
+            say(f"{step.biz_date}: a delivery waits to load first; `puhui run` (or the "
+                "delivery sensor) loads it, then rebuilds")
+            return report
+        # the range needs its two ends as partition keys (a home whose landing folder
+        # was emptied may lack them)
+        add_partitions(instance, [*night.delivered, step.biz_date,
+                                  date.fromisoformat(step.partition)])
+        step = next_step(settings, partitions=instance.get_dynamic_partitions(
+            BIZ_DATE_PARTITIONS.name)).step
+        if step is None or step.action not in DOWNSTREAM:  # changed meanwhile
+            return report
+        _publish(build_defs(settings), instance, step, report, say)
     return report
 
 
@@ -222,9 +272,14 @@ def _ingest(defs: object, instance: DagsterInstance, step: Step, report: RunRepo
         say(f"{step.biz_date}: FAILED (run {result.run_id})\n{reason}")  # type: ignore[attr-defined]
 
 
+# Actions that run the build, audit and publish (the whole graph, or pre-credit alone).
+DOWNSTREAM = ("publish", "precredit")
+
+
 def _publish(defs: object, instance: DagsterInstance, step: Step, report: RunReport,
              say: Say) -> None:
-    say(f"build, audit, publish from {step.biz_date} through {step.partition} ...")
+    what = f"rebuild {PRECREDIT_SELECT}" if step.action == "precredit" else "build"
+    say(f"{what}, audit, publish from {step.biz_date} through {step.partition} ...")
     began = time.perf_counter()
     result = _execute(defs, instance, step)
     for name, seconds in step_seconds(instance, result.run_id):  # type: ignore[attr-defined]

@@ -205,6 +205,12 @@ class Settings(BaseSettings):
         return self.home / "quarantine"
 
     @property
+    def manual_dir(self) -> Path:
+        """Where the bank drops manual data (补录, customer-ops.md §6: the blacklist); the
+        manual sensor moves each file on to ``loaded/`` or ``rejected/`` below it."""
+        return self.home / "manual"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
@@ -251,14 +257,17 @@ class Settings(BaseSettings):
         # process and its children create is owner-only, and home is 700.
         os.umask(PRIVATE_UMASK)
         for d in (self.home, self.quarantine_dir, self.dagster_home, self.logs_dir,
-                  self.secrets_dir):
+                  self.secrets_dir, self.manual_dir, self.manual_dir / "loaded",
+                  self.manual_dir / "rejected"):
             d.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.make_private()
 
     def make_private(self) -> None:
         """Home 700, and the files that hold data or secrets 600, also in a home made by
         an older version (where they were 755 and 644)."""
-        for d in (self.home, self.quarantine_dir, self.secrets_dir, self.superset_home):
+        # manual/ holds the blacklist files as handed in: ID numbers and names in clear
+        for d in (self.home, self.quarantine_dir, self.secrets_dir, self.superset_home,
+                  self.manual_dir, self.manual_dir / "loaded", self.manual_dir / "rejected"):
             if d.is_dir() and not d.is_symlink():
                 d.chmod(0o700)
         sensitive = [self.warehouse_path, self.serving_path,

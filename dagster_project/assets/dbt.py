@@ -54,18 +54,21 @@ def run_partition_keys(tags: Mapping[str, str]) -> list[str]:
 
 
 def build_window(settings: Settings, partition_keys: Sequence[str]) -> BuildWindow:
-    """From the earliest of the run's partitions and the dates flagged for rebuild
-    (a build that failed last night is retried from where it stopped) to the last
-    loaded date. Pure apart from reading ``meta.delivery``."""
+    """From the earliest of the run's partitions, the dates flagged for rebuild (a
+    build that failed last night is retried from where it stopped) and the first date
+    a new blacklist version waits to be rebuilt from (manual/rebuild.py), to the last
+    loaded date. Pure apart from reading ``meta.delivery`` and ``manual``."""
+    from dagster_project.manual.rebuild import pending_from
+
     con = connect_warehouse(settings, read_only=True, threads=1)
     try:
         flagged = meta.rebuild_from(con)
+        pending = pending_from(con)
         last = meta.last_loaded(con)
     finally:
         con.close()
     starts = [partition_date(k) for k in partition_keys]
-    if flagged is not None:
-        starts.append(flagged)
+    starts += [d for d in (flagged, pending) if d is not None]
     if last is None or not starts:
         raise RuntimeError("nothing loaded yet: load a delivery before building")
     return BuildWindow(from_date=min(starts), through=last)

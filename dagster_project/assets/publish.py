@@ -14,6 +14,7 @@ from typing import Any
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetsDefinition,
     AssetSelection,
     AssetSpec,
     BackfillPolicy,
@@ -28,6 +29,7 @@ from dagster import (
 from dagster_project.assets.dbt import _alert_failed, build_window, run_partition_keys
 from dagster_project.briefing import brief_after_night
 from dagster_project.ingest import meta
+from dagster_project.manual.rebuild import PRECREDIT_SELECT, clear_pending
 from dagster_project.partitions import BIZ_DATE_PARTITIONS
 from dagster_project.publish import DETAIL_TABLES, SERVING_TABLES, PublishError, publish
 from dagster_project.resources.duckdb import connect_warehouse
@@ -35,6 +37,7 @@ from dagster_project.settings import Settings
 
 SERVING_KEY = AssetKey(["serving", "serving_duckdb"])
 PUBLISH_JOB_NAME = "build_audit_publish"
+PRECREDIT_JOB_NAME = "rebuild_precredit"
 
 
 def relation_key(relation: str) -> AssetKey:
@@ -60,18 +63,22 @@ def serving(context: AssetExecutionContext, settings: ResourceParam[Settings]
     except PublishError as exc:
         _alert_failed(settings, window, str(exc))
         raise
+    whole = context.run.job_name != PRECREDIT_JOB_NAME
     con = connect_warehouse(settings)
     try:
-        # every date up to the last loaded one is now built, audited and published
-        meta.clear_rebuild(con, window.through)
+        if whole:  # every date up to the last loaded one is now built, audited, published
+            meta.clear_rebuild(con, window.through)
+        # pre-credit too, from the window's first date on (customer-ops.md §6)
+        clear_pending(con, window.from_date)
     finally:
         con.close()
     context.log.info(f"published {result.path} through {window.through} "
                      f"in {result.seconds:.1f} s ({len(result.incremental)} tables replaced "
                      f"from {window.from_date}, {len(result.tables) - len(result.incremental)} "
                      "copied whole)")
-    # issue 16: the morning briefing of the newest published date (audited figures only)
-    brief_after_night(settings, [window.through], say=context.log.info)
+    if whole:  # a new blacklist version is no new business date: no morning briefing
+        # issue 16: the morning briefing of the newest published date (audited figures)
+        brief_after_night(settings, [window.through], say=context.log.info)
     return MaterializeResult(metadata={
         "through": window.through.isoformat(), "from_date": window.from_date.isoformat(),
         "seconds": MetadataValue.float(round(result.seconds, 2)),
@@ -91,8 +98,10 @@ def dashboard_specs() -> list[AssetSpec]:
 
 def publish_job_selection() -> Any:
     """Everything between the raw layer and the serving copy: every dbt model and its
-    tests (also models no serving table reads yet), the audit checks, then the publish."""
-    return AssetSelection.all() - AssetSelection.groups("landing", "raw", "dashboards")
+    tests (also models no serving table reads yet), the audit checks, then the publish.
+    Not the manual data: a blacklist file is loaded by its own job (assets/manual.py)."""
+    return AssetSelection.all() - AssetSelection.groups("landing", "raw", "manual",
+                                                        "dashboards")
 
 
 publish_job = define_asset_job(
@@ -102,3 +111,21 @@ publish_job = define_asset_job(
     executor_def=in_process_executor,
     description="dbt build from the earliest date needing it, audit, then publish "
                 "serving.duckdb; a failed blocking check stops the publish.")
+
+
+def build_precredit_job(dbt_models: AssetsDefinition) -> Any:
+    """A new blacklist version's rebuild (customer-ops.md §6): the dbt models of
+    PRECREDIT_SELECT with their tests, from the first date it changes, then the audit
+    and the publish, as ``build_audit_publish`` does for the whole graph. Planned by
+    ``pipeline.next_step`` only when the dbt project has such a model."""
+    from dagster_dbt import build_dbt_asset_selection
+
+    from dagster_project.checks.audit import audit_checks
+
+    return define_asset_job(
+        PRECREDIT_JOB_NAME,
+        selection=build_dbt_asset_selection([dbt_models], dbt_select=PRECREDIT_SELECT)
+        | AssetSelection.checks(audit_checks) | AssetSelection.assets(SERVING_KEY),
+        executor_def=in_process_executor,
+        description=f"dbt build of {PRECREDIT_SELECT} from the first date a new blacklist "
+                    "version changes, audit, then publish serving.duckdb.")

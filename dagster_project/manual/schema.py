@@ -10,6 +10,13 @@ builds pre-credit with nobody blacklisted).
 Nothing here holds a personal value in clear: ``id_no_hash`` is the same keyed hash
 (HMAC-SHA256 hex, ``ingest.pii``) as CUST_INFO.id_no in the raw layer, and
 ``name_masked`` keeps the first character of the name only.
+
+Two columns of ``blacklist_version`` serve the rebuild a new version asks for
+(manual/rebuild.py): ``changes_from``, the first business date whose entries in force
+differ from the previous version's (NULL: none), and ``rebuild_from``, the first
+published date whose pre-credit still waits to be rebuilt with it (NULL: nothing
+pending). They are added by ALTER, so a warehouse made before them gets them too.
+``loaded_at`` is Beijing time, like every ``*_at`` of the warehouse.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ DDL = (
         removed_date DATE,
         PRIMARY KEY (version_id, id_no_hash)
     )""",
+    "ALTER TABLE manual.blacklist_version ADD COLUMN IF NOT EXISTS changes_from DATE",
+    "ALTER TABLE manual.blacklist_version ADD COLUMN IF NOT EXISTS rebuild_from DATE",
     """CREATE OR REPLACE VIEW manual.blacklist_current AS
         SELECT e.id_no_hash, e.name_masked, e.reason, e.listed_date, e.removed_date
         FROM manual.blacklist_entry AS e

@@ -14,6 +14,7 @@ changes (a re-delivery) or an operator re-executes it in the UI.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
 from dagster import (
@@ -60,12 +61,15 @@ def failed_steps(failed: list[tuple[str, bool]]) -> tuple[set[str], dict[str, in
 
 
 def build_delivery_sensor(settings: Settings,
-                          default_status: DefaultSensorStatus = DefaultSensorStatus.RUNNING
-                          ) -> SensorDefinition:
+                          default_status: DefaultSensorStatus = DefaultSensorStatus.RUNNING,
+                          precredit_job: Any = None) -> SensorDefinition:
     """The sensor for this home. On by default: a served deployment runs the night
-    unattended (issue 11); ``puhui run`` does not start the daemon, so it is unaffected."""
+    unattended (issue 11); ``puhui run`` does not start the daemon, so it is unaffected.
+    ``precredit_job`` (built from the dbt assets, assets/publish.py) is the rebuild a
+    new blacklist version asks for; without it the sensor plans none."""
+    jobs = [ingest_job, publish_job, *([precredit_job] if precredit_job is not None else [])]
 
-    @sensor(name=SENSOR_NAME, jobs=[ingest_job, publish_job], default_status=default_status,
+    @sensor(name=SENSOR_NAME, jobs=jobs, default_status=default_status,
             minimum_interval_seconds=settings.delivery_sensor_interval_s)
     def delivery_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
         from dagster_project.pipeline import next_step
@@ -96,6 +100,9 @@ def build_delivery_sensor(settings: Settings,
             if adds:
                 return SensorResult(dynamic_partitions_requests=adds)
             return SkipReason(waiting or "every delivery is loaded and published")
+        if step.job_name not in {j.name for j in jobs}:
+            return SkipReason(f"{step.job_name} from {step.biz_date} is due, but this sensor "
+                              "was built without that job")
         # a range only over keys that exist before this tick's additions
         n = relaunches.get(step.run_key, 0)
         return SensorResult(

@@ -120,6 +120,22 @@ def test_delivery_sensor_is_on_by_default(defs: Definitions) -> None:
     assert defs.resolve_sensor_def("late_delivery_sensor") is not None
 
 
+def test_the_blacklist_has_its_own_job_sensor_and_rebuild(defs: Definitions) -> None:
+    """customer-ops.md §6: files in manual/ are loaded by their own job, which the whole
+    build leaves out (its asset needs a file); a new version rebuilds pre-credit alone."""
+    from dagster import DefaultSensorStatus
+
+    assert defs.resolve_sensor_def("manual_sensor").default_status == (
+        DefaultSensorStatus.RUNNING)
+    load = defs.resolve_job_def("blacklist_load").asset_layer.asset_graph
+    assert load.executable_asset_keys == {AssetKey(["manual", "blacklist"])}
+    whole = defs.resolve_job_def("build_audit_publish").asset_layer.asset_graph
+    assert not any(k.path[0] == "manual" for k in whole.executable_asset_keys)
+    rebuild = defs.resolve_job_def("rebuild_precredit").asset_layer.asset_graph
+    assert AssetKey(["serving", "serving_duckdb"]) in rebuild.executable_asset_keys
+    assert not any(k.path[0] in ("raw", "manual") for k in rebuild.executable_asset_keys)
+
+
 def _landing(tiny_landing: Path, home: Path, days: list) -> None:
     for d in days:
         name = d.strftime(contract.DATE_FORMAT)
