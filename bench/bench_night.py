@@ -71,8 +71,10 @@ def night(landing: Path, home: Path, scratch: Path, through: date) -> dict[str, 
                          f"{done.stderr[-3000:]}")
     steps = {m.group(1): float(m.group(2)) for m in
              re.finditer(r"^\s+(dbt build|audit|publish) done in (\d+) s", done.stdout, re.M)}
+    # the dates dbt rebuilt: one night must read "from <night> through <night>"
+    window = re.findall(r"build, audit, publish from (\S+) through (\S+)", done.stdout)
     return {
-        "night": through.isoformat(), "dates_before": before,
+        "night": through.isoformat(), "dates_before": before, "window": window,
         "wall_s": _wall(done.stderr),
         "cpu_s": float(_time_v(done.stderr, "User time (seconds)"))
         + float(_time_v(done.stderr, "System time (seconds)")),
