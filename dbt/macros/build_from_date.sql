@@ -30,3 +30,13 @@
     {#- indicators.md: a ratio whose denominator is 0 or NULL is NULL. -#}
     (cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0))
 {%- endmacro %}
+
+{#- The loaded date before build_from_date() (the previous date P of the first date
+    being built), or build_from_date() itself when none is loaded before it: where a
+    model that compares D with P starts reading (customer-ops.md §1 "Previous date P"). -#}
+{% macro build_previous_date() -%}
+    coalesce(
+        (select max(loaded.biz_date) from {{ ref('int_loaded_dates') }} as loaded
+         where loaded.biz_date < {{ build_from_date() }}),
+        {{ build_from_date() }})
+{%- endmacro %}
