@@ -87,7 +87,11 @@ class PuhuiDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return AssetKey(["raw", dbt_resource_props["name"]])
+            # t1 is the extract (the ingestion assets raw/<table>); other sources are
+            # named by their schema, e.g. the bank's manual data manual/blacklist_current
+            source = dbt_resource_props["source_name"]
+            schema = "raw" if source == "t1" else source
+            return AssetKey([schema, dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
