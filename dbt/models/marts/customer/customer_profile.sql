@@ -25,15 +25,15 @@ final as (
         grid_no,
         mgr_no,
         org_no,
-        age,
+        cast(age as integer) as age,
         cast(dep_bal as double) as dep_bal,
         dep_davg_mtd,
         cast(loan_bal as double) as loan_bal,
         cast(credit_amt as double) as credit_amt,
-        mobile_txn_30d,
+        cast(mobile_txn_30d as integer) as mobile_txn_30d,
         last_txn_date,
         last_visit_date,
-        policy_cnt,
+        cast(policy_cnt as integer) as policy_cnt,
         dep_tier
     from profiled
 
