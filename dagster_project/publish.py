@@ -51,6 +51,13 @@ SERVING_TABLES: dict[str, tuple[str, str]] = {
     "srv_mgr_scorecard": ("serving.srv_mgr_scorecard", "biz_date, mgr_no"),
     "srv_business_warnings": ("serving.srv_business_warnings",
                               "biz_date, lvl2_org_no, lvl3_org_no"),
+    # Customer operations 客户经营 (customer-ops.md §1-§5, issue 15): the contract's table
+    # names and columns, nothing else, so no name, ID number or phone reaches them
+    # (docs/customer-ops.md). Ordered by date and owner org like the detail marts.
+    "customer_profile": ("marts.customer_profile", "biz_date, org_no, cust_no"),
+    "customer_tag": ("marts.customer_tag", "biz_date, tag_code, cust_no"),
+    "opportunity_event": ("marts.opportunity_event", "biz_date, org_no, event_type, cust_no"),
+    "precredit": ("marts.precredit", "biz_date, cust_no"),
 }
 # Dashboard detail marts, published when the dbt project has built them.
 DETAIL_TABLES: dict[str, tuple[str, str]] = {

@@ -90,7 +90,14 @@ class PuhuiDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return AssetKey(["raw", dbt_resource_props["name"]])
+            # t1 is the extract (the ingestion assets raw/<table>); the blacklist in
+            # force is the asset its loader materializes (assets/manual.py), so the graph
+            # reads blacklist file -> manual/blacklist -> pre-credit
+            source = dbt_resource_props["source_name"]
+            if (source, dbt_resource_props["name"]) == ("manual", "blacklist_current"):
+                return AssetKey(["manual", "blacklist"])
+            schema = "raw" if source == "t1" else source
+            return AssetKey([schema, dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

@@ -18,6 +18,7 @@ CHECK_NAMES_ZH: dict[str, str] = {
     "dbt_tests": "dbt 测试",
     "great_expectations": "数据质量规则 (Great Expectations)",
     "gl_reconciliation": "总账核对 (账账核对)",
+    "precredit_limits": "预授信额度缺失或超过上限",
     # Great Expectations on the marts (audit/marts_quality.py), per grain
     **{f"ge_marts_{g}_{what}": f"{g_zh}{what_zh} (Great Expectations)"
        for g, g_zh, key_zh in (("org", "机构指标", "机构号"), ("mgr", "客户经理指标", "客户经理号"))

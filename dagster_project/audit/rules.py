@@ -33,9 +33,13 @@ class Store:
 
     org_table: str = "marts.indicator_value"
     mgr_table: str = "marts.mgr_indicator_value"
+    # customer-ops.md §5: the pre-credit whitelist and the seed its limits come from
+    precredit_table: str = "marts.precredit"
+    precredit_parameters: str = "ref.precredit_parameters"
 
     def __post_init__(self) -> None:
-        for t in (self.org_table, self.mgr_table):
+        for t in (self.org_table, self.mgr_table, self.precredit_table,
+                  self.precredit_parameters):
             if not _IDENT.match(t):  # inlined into SQL, so only plain identifiers
                 raise ValueError(f"not a table name: {t!r}")
 
@@ -377,6 +381,69 @@ def gl_reconciliation(
                      what="legal entities whose published balances disagree with GL_BAL")
 
 
+def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, _, name = relation.rpartition(".")
+    return bool(con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = ? and table_name = ?", [schema or "main", name]).fetchone()[0])
+
+
+def precredit_limits(
+    con: duckdb.DuckDBPyConnection, dates: Sequence[date], store: Store
+) -> list[CheckResult]:
+    """预授信 limits before publish (customer-ops.md §5): every admitted customer has a
+    limit, no limit is above LIMIT_CAP of the seed precredit_parameters (read from the
+    warehouse, the value the model used) and a rejected customer has none. The dbt
+    tests assert_precredit_* fail the build on the same; this keeps a hand-edited or
+    stale warehouse from being published. Details are counts, never customers.
+
+    A warehouse without the table (an indicator store built by other means, as the
+    audit's own tests do) has nothing to check here; publish.py refuses to publish
+    without it, so nothing unchecked reaches the serving copy."""
+    if not _relation_exists(con, store.precredit_table):
+        return [CheckResult("precredit_limits", True, True,
+                            f"no {store.precredit_table}: nothing to check", d) for d in dates]
+    rows = con.execute(
+        f"""
+        with cap as (
+            select max(value) as limit_cap
+            from {store.precredit_parameters}
+            where parameter = 'LIMIT_CAP'
+        ),
+        judged as (
+            select
+                precredit.biz_date,
+                case
+                    when precredit.admitted and precredit.limit_amt is null
+                        then 'admitted without a limit'
+                    when not precredit.admitted and precredit.limit_amt is not null
+                        then 'limit without admission'
+                    when precredit.limit_amt is not null and cap.limit_cap is null
+                        then 'limit but no LIMIT_CAP in the seed'
+                    when precredit.limit_amt > cap.limit_cap
+                        then 'limit above the cap ' || cap.limit_cap
+                end as problem
+            from {store.precredit_table} as precredit
+            cross join cap
+            where precredit.biz_date in (select unnest(?::DATE[]))
+        )
+        select biz_date, problem, count(*) as customer_cnt
+        from judged
+        where problem is not null
+        group by biz_date, problem
+        order by biz_date, problem
+        """,
+        [list(dates)],
+    ).fetchall()
+    problems: dict[date, list[str]] = defaultdict(list)
+    counts: dict[date, int] = defaultdict(int)
+    for d, problem, n in rows:
+        problems[d].append(f"{n} {problem}")
+        counts[d] += n
+    return _per_date("precredit_limits", dates, problems, counts,
+                     what="pre-credit rows with a wrong limit")
+
+
 def all_rules(
     con: duckdb.DuckDBPyConnection, dates: Sequence[date], settings: Settings, store: Store
 ) -> list[CheckResult]:
@@ -390,4 +457,5 @@ def all_rules(
         *dep_bal_day_move(con, dates, settings, store),
         *incl_npl_tolerance(con, dates, settings, store),
         *gl_reconciliation(con, dates, store),
+        *precredit_limits(con, dates, store),
     ]

@@ -2,8 +2,9 @@
 
 One audit run (audit/step.py ``run_audit``: the bounds and day-move rules,
 completeness, the 普惠 NPL tolerance, GL reconciliation 账账核对 and the Great
-Expectations suites on the marts) reports as one asset check per rule family on
-``marts/indicator_value`` or ``marts/mgr_indicator_value``. The checks are blocking:
+Expectations suites on the marts, the pre-credit limits of customer-ops.md §5) reports
+as one asset check per rule family on ``marts/indicator_value``,
+``marts/mgr_indicator_value`` or ``marts/precredit``. The checks are blocking:
 a failed blocking rule (severity ERROR) stops ``serving/serving_duckdb`` in the same
 run, so nothing is published; a failed warning-only rule shows as WARN and does not.
 The audit raises its alerts itself, as it did before Dagster ran it.
@@ -31,6 +32,7 @@ from dagster_project.settings import Settings
 
 ORG_STORE = AssetKey(["marts", "indicator_value"])
 MGR_STORE = AssetKey(["marts", "mgr_indicator_value"])
+PRECREDIT = AssetKey(["marts", "precredit"])
 
 # (asset, check name) -> what it covers; audit check names map onto these by family
 FAMILIES: dict[tuple[AssetKey, str], str] = {
@@ -43,6 +45,8 @@ FAMILIES: dict[tuple[AssetKey, str], str] = {
     (ORG_STORE, "gl_reconciliation"): "published balances agree with GL_BAL (账账核对)",
     (ORG_STORE, "great_expectations"): "Great Expectations suite on the org store",
     (MGR_STORE, "great_expectations"): "Great Expectations suite on the manager store",
+    (PRECREDIT, "precredit_limits"): "every admitted customer has a limit, none above the "
+                                     "cap of the seed precredit_parameters",
     (ORG_STORE, "other_rules"): "audit rules added later, until they get a family here",
 }
 AUDIT_SPECS = [AssetCheckSpec(name, asset=key, blocking=True, description=what)
@@ -54,6 +58,8 @@ def family_of(check_name: str) -> tuple[AssetKey, str]:
     if check_name.startswith("ge_marts_"):
         grain = check_name.removeprefix("ge_marts_").split("_", 1)[0]
         return (MGR_STORE if grain == "mgr" else ORG_STORE), "great_expectations"
+    if (PRECREDIT, check_name) in FAMILIES:
+        return PRECREDIT, check_name
     key = MGR_STORE if check_name.endswith("_mgr") else ORG_STORE
     name = check_name.removesuffix("_org").removesuffix("_mgr")
     return (key, name) if (key, name) in FAMILIES else (ORG_STORE, "other_rules")

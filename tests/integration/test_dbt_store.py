@@ -32,7 +32,9 @@ COMPARED = ("indicator_value", "mgr_indicator_value", "org_indicator_wide", "mgr
             "fct_policy_lapse_by_seller", "fct_grid_points", "dim_customer",
             "fct_business_warnings", "serving.srv_indicator_leaf",
             "serving.srv_indicator_customer", "serving.srv_loan_migration",
-            "serving.srv_org_flags_daily", "serving.srv_visit_points", "serving.srv_grid_points")
+            "serving.srv_org_flags_daily", "serving.srv_visit_points", "serving.srv_grid_points",
+            # customer operations (customer-ops.md §2-§5, issue 15)
+            "customer_profile", "customer_tag", "opportunity_event", "precredit")
 
 
 @dataclass
@@ -188,9 +190,15 @@ def test_rebuild_from_a_redelivered_date_equals_full_refresh(
     assert changed, "tiny data has customer changes after 2025-12-30"
     con.execute("update marts.dim_customer set valid_to_date = date '2025-12-29', "
                 "is_current = false where cust_no = ?", [changed[0]])
+    # customer operations: events are append-only per raising date, so a rebuild must
+    # replace the dates from from_date, not add to them
+    con.execute("update marts.precredit set score = -1 where biz_date >= date '2025-12-30'")
+    con.execute("insert into marts.opportunity_event select * from marts.opportunity_event "
+                "where biz_date >= date '2025-12-30'")
     con.close()
     build(again, from_date="20251230")
-    for table in ("indicator_value", "org_indicator_wide", "dim_customer"):
+    for table in ("indicator_value", "org_indicator_wide", "dim_customer", "precredit",
+                  "opportunity_event"):
         assert _differences(again, built.full, table) == 0
 
 

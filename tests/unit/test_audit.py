@@ -94,6 +94,22 @@ def build_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
         ])
         con.executemany("insert into raw.fx_rate values (?, ?, ?)",
                         [(d, "CNY", 1), (d, "USD", 7)])
+    # 预授信 (customer-ops.md §5): the seed's cap as dbt loads it, and per date one
+    # admitted customer with a limit at the cap and one rejected without a limit
+    con.execute("create schema ref")
+    con.execute("create table ref.precredit_parameters (parameter varchar, code varchar, "
+                "lower_bound double, is_lower_bound_inclusive integer, value double, "
+                "comment varchar)")
+    con.execute("insert into ref.precredit_parameters values "
+                "('LIMIT_CAP', null, null, null, 300000, 'cap'), "
+                "('SCORE_MIN', null, null, null, 40, 'low score')")
+    con.execute("create table marts.precredit (biz_date date, cust_no varchar, "
+                "admitted boolean, reject_reason varchar, score integer, limit_amt double)")
+    for d in (D1, D2):
+        con.executemany("insert into marts.precredit values (?, ?, ?, ?, ?, ?)", [
+            (d, "C001", True, None, 100, 300_000.0),
+            (d, "C002", False, "LOW_SCORE", 30, None),
+        ])
     return con
 
 
@@ -166,11 +182,11 @@ def test_clean_store_passes_every_rule_and_is_logged(con, settings) -> None:
     assert result.passed and not result.warnings
     assert result.biz_dates == (D1, D2)
     names = {"value_bounds_org", "value_bounds_mgr", "completeness_org", "completeness_mgr",
-             "dep_bal_day_move", "incl_npl_tolerance", "gl_reconciliation"}
+             "dep_bal_day_move", "incl_npl_tolerance", "gl_reconciliation", "precredit_limits"}
     assert {c.check_name for c in result.checks} == names
     log = con.execute("select run_id, biz_date, check_name, passed, checked_at "
                       "from meta.audit_log order by biz_date, check_name").fetchall()
-    assert len(log) == 14  # 7 rules × 2 dates
+    assert len(log) == 16  # 8 rules × 2 dates
     assert {r[0] for r in log} == {result.run_id}
     assert all(r[3] for r in log)
     assert {r[4] for r in log} == {NOW}
@@ -445,6 +461,48 @@ def test_store_location_is_a_parameter(con, settings) -> None:
     assert audit(con, [D2], settings, now=NOW, store=store).passed
     with pytest.raises(ValueError):
         Store("indicator_value; drop table x")
+
+
+# --- pre-credit limits (customer-ops.md §5) ----------------------------------------
+
+
+def test_admitted_customer_without_a_limit_blocks(con, settings) -> None:
+    con.execute("update marts.precredit set limit_amt = null where biz_date = ? "
+                "and cust_no = 'C001'", [D2])
+    result = audit(con, [D1, D2], settings, now=NOW)
+    assert failed(result) == {("precredit_limits", D2)}
+    # counts only: a customer number is not quoted to the alert's readers
+    assert check(result, "precredit_limits", D2).detail == (
+        "1 pre-credit rows with a wrong limit: 1 admitted without a limit")
+    assert result.blocked_dates == (D2,)
+
+
+def test_limit_above_the_seeds_cap_blocks_and_the_cap_is_read_from_the_seed(
+        con, settings) -> None:
+    assert audit(con, [D1], settings, now=NOW).passed  # 300,000 is the cap itself
+    con.execute("update ref.precredit_parameters set value = 200000 "
+                "where parameter = 'LIMIT_CAP'")
+    result = audit(con, [D1], settings, now=NOW)
+    assert failed(result) == {("precredit_limits", D1)}
+    assert check(result, "precredit_limits", D1).detail == (
+        "1 pre-credit rows with a wrong limit: 1 limit above the cap 200000.0")
+
+
+def test_rejected_customer_with_a_limit_blocks(con, settings) -> None:
+    con.execute("update marts.precredit set limit_amt = 1000 where cust_no = 'C002'")
+    result = audit(con, [D1, D2], settings, now=NOW)
+    assert failed(result) == {("precredit_limits", D1), ("precredit_limits", D2)}
+    assert check(result, "precredit_limits", D1).detail.endswith("1 limit without admission")
+
+
+def test_pre_credit_check_is_a_blocking_check_on_the_precredit_asset() -> None:
+    from dagster import AssetKey
+
+    from dagster_project.checks.audit import FAMILIES, family_of
+
+    assert family_of("precredit_limits") == (AssetKey(["marts", "precredit"]),
+                                             "precredit_limits")
+    assert (AssetKey(["marts", "precredit"]), "precredit_limits") in FAMILIES
 
 
 # --- as a pipeline step --------------------------------------------------------------
