@@ -162,7 +162,7 @@ def instance_for(settings: Settings) -> DagsterInstance:
 
 def add_partitions(instance: DagsterInstance, dates: list[date]) -> None:
     """Add the biz_date keys not there yet, in date order (ranges follow key order)."""
-    keys = [partition_key(d) for d in sorted(dates)
+    keys = [partition_key(d) for d in sorted(set(dates))
             if not instance.has_dynamic_partition(BIZ_DATE_PARTITIONS.name, partition_key(d))]
     if keys:
         instance.add_dynamic_partitions(BIZ_DATE_PARTITIONS.name, keys)

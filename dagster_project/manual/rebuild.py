@@ -24,9 +24,11 @@ from pathlib import Path
 
 import duckdb
 
-# The one place that names what a blacklist change rebuilds: the pre-credit whitelist
-# (customer-ops.md §5) and every model built on it.
-PRECREDIT_SELECT = "precredit+"
+# The one place that names what a blacklist change rebuilds: every model the blacklist
+# feeds, from the first that reads it (the customers it hits, then the pre-credit
+# whitelist of customer-ops.md §5 and what is built on it). Starting at `precredit`
+# would rebuild it from the stale list of hits.
+PRECREDIT_SELECT = "stg_manual__blacklist_entries+"
 
 Interval = tuple[date, date | None]  # (列入日期, 移出日期 or None): in force on [a, b)
 

@@ -5,9 +5,10 @@ manual/ folder's sensor and job, and the planner of the rebuild.
 - "matching against CUST_INFO uses the keyed hash": a blacklisted customer's
   ``id_no_hash`` is ``raw.cust_info.id_no`` of the same ID after a real ingestion;
 - "loading a new version rebuilds the dates whose result it changes": the first
-  published date it changes is planned for the pre-credit rebuild, on the night's path
-  (pipeline.next_step, the delivery sensor); with no ``precredit`` model in the dbt
-  project (it is built on another branch) there is nothing to rebuild, and it says so.
+  published date it changes is planned for the pre-credit rebuild
+  (``stg_manual__blacklist_entries+``, then the audit and the publish), on the night's
+  path (pipeline.next_step, the delivery sensor), and the CLI runs it straight after the
+  load.
 """
 
 from __future__ import annotations
@@ -149,18 +150,18 @@ def test_a_blacklisted_customer_hashes_like_raw_cust_info_id_no(home: Settings,
 
 # --- the rebuild a version asks for ------------------------------------------------------
 
-def test_with_no_precredit_model_a_change_to_published_dates_has_nothing_to_rebuild(
+def test_a_change_to_published_dates_asks_the_precredit_rebuild_from_its_first_date(
         home: Settings, tmp_path: Path) -> None:
     said: list[str] = []
     path = write_csv(tmp_path / "a.csv", [f"{C002_ID},张三,失信,2026-01-01,"])
     result = load_file(home, path, say=said.append)
+    # listed from 1 Jan 2026: 31 Dec keeps its result, 1 and 2 Jan are rebuilt
     assert result.changes_from == D2 and result.built_dates_changed
-    assert result.rebuild_from is None
-    assert said[1] == ("changes the blacklist in force from 2026-01-01, but there is nothing "
-                       "to rebuild: the dbt project has no model matching `precredit+` (no "
-                       "pre-credit is built yet)")
-    assert query(home, "SELECT rebuild_from FROM manual.blacklist_version") == [(None,)]
-    assert pipeline.next_step(home).step is None  # the planner has nothing to run either
+    assert result.rebuild_from == D2
+    assert query(home, "SELECT rebuild_from FROM manual.blacklist_version") == [(D2,)]
+    step = pipeline.next_step(home).step
+    assert (step.job_name, step.biz_date, step.partition) == (
+        "rebuild_precredit", D2, D3.isoformat())
     assert_no_clear_pii(*said)
 
 
@@ -168,14 +169,18 @@ def test_the_selection_is_read_with_dbt_s_own_syntax(built_home: Path) -> None:
     from dagster_project.manual.rebuild import selected_models
 
     manifest = Settings(home=built_home).dbt_target_dir / "manifest.json"
-    assert selected_models(manifest) == []  # PRECREDIT_SELECT: not on this branch
+    # PRECREDIT_SELECT: the first model reading the blacklist and what is built on it
+    chosen = selected_models(manifest)
+    assert {"model.puhui.stg_manual__blacklist_entries", "model.puhui.int_customers_blacklisted",
+            "model.puhui.precredit"} <= set(chosen)
+    assert not any(n.startswith(("model.puhui.stg_t1__", "model.puhui.int_customers_profiled",
+                                 "model.puhui.customer_profile")) for n in chosen), chosen
     assert selected_models(manifest, "fct_mgr_scorecard+") == [
         "model.puhui.fct_mgr_scorecard", "model.puhui.srv_mgr_scorecard"]
 
 
 def _store(s: Settings, rows: list[str], tmp_path: Path, name: str) -> StoreResult:
-    """As ``load_file`` with a dbt project that has the pre-credit models (this branch's
-    has none: PRECREDIT_SELECT is written in parallel)."""
+    """As ``load_file``, without reading the manifest (the rebuild is always possible)."""
     con = connect_warehouse(s)
     try:
         return store_blacklist(con, read_blacklist(write_csv(tmp_path / name, rows)),
@@ -231,8 +236,13 @@ def test_the_delivery_sensor_launches_the_precredit_rebuild(home: Settings,
     assert req.tags["dagster/asset_partition_range_end"] == D3.isoformat()
     job = defs.resolve_job_def("rebuild_precredit")
     keys = {k.to_user_string() for k in job.asset_layer.asset_graph.executable_asset_keys}
-    # this branch's dbt project has no model for PRECREDIT_SELECT: the publish alone
-    assert PRECREDIT_SELECT == "precredit+" and keys == {"serving/serving_duckdb"}
+    # what reads the blacklist, what is built on it, and the publish; nothing else
+    assert PRECREDIT_SELECT == "stg_manual__blacklist_entries+"
+    assert {"staging/stg_manual__blacklist_entries", "intermediate/int_customers_blacklisted",
+            "marts/precredit", "serving/serving_duckdb"} <= keys
+    assert not any(k.startswith(("raw/", "staging/stg_t1__", "marts/customer_profile",
+                                 "intermediate/int_customers_profiled", "marts/indicator"))
+                   for k in keys), keys
     audit = {c.name for c in job.asset_layer.asset_graph.asset_check_keys}
     assert {"value_bounds", "completeness", "gl_reconciliation"} <= audit
 
@@ -282,7 +292,8 @@ def test_files_dropped_in_manual_are_loaded_or_rejected_and_moved(home: Settings
     (v,) = query(home, "SELECT version_id, file_name, entry_cnt, loaded_by, rebuild_from "
                        "FROM manual.blacklist_version")
     from dagster_project.manual.service import os_user
-    assert v == (1, "黑名单-2026-01.csv", 1, os_user(), None)
+    # listed from 1 Jan 2026, a published date: the pre-credit rebuild waits from there
+    assert v == (1, "黑名单-2026-01.csv", 1, os_user(), D2)
     assert "duplicate: the same ID as row 2" in events  # the Failure names the rule
     assert_no_clear_pii(events, report)
 
@@ -319,12 +330,15 @@ def puhui(s: Settings, *args: str) -> subprocess.CompletedProcess:
 def test_the_cli_loads_lists_and_rejects(home: Settings, tmp_path: Path) -> None:
     good = write_csv(tmp_path / "黑名单.csv", [f"{C002_ID.lower()},张三,失信,2026-01-01,"],
                      "gb18030")
-    done = puhui(home, "blacklist", "load", str(good), "--by", "E1024")
+    # this home's dates are marked published without marts: the rebuild is left to the
+    # night (test_a_loaded_blacklist_rebuilds_the_published_pre_credit runs it for real)
+    done = puhui(home, "blacklist", "load", str(good), "--by", "E1024", "--no-rebuild")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "黑名单.csv: stored as version 1 (1 entries), now in force",
-        "changes the blacklist in force from 2026-01-01, but there is nothing to rebuild: the "
-        "dbt project has no model matching `precredit+` (no pre-credit is built yet)"]
+        "changes the blacklist in force from 2026-01-01: pre-credit is rebuilt from "
+        "2026-01-01 on",
+        "rebuild left to the delivery sensor or `puhui run`"]
     again = puhui(home, "blacklist", "load", str(good))
     assert again.returncode == 0
     assert again.stdout == "黑名单.csv: identical to version 1, the one in force: nothing stored\n"
@@ -346,5 +360,49 @@ def test_the_cli_loads_lists_and_rejects(home: Settings, tmp_path: Path) -> None
     assert lines[0].split() == ["version", "loaded_at", "(Beijing)", "loaded_by", "entries",
                                 "changes_from", "rebuild", "file"]
     assert lines[1].split()[0] == "1" and lines[1].split()[3:] == [
-        "E1024", "1", "2026-01-01", "-", "黑名单.csv", "←", "in", "force"]
+        "E1024", "1", "2026-01-01", "from", "2026-01-01", "黑名单.csv", "←", "in", "force"]
     assert_no_clear_pii(done.stdout, done.stderr, rejected.stderr, listing.stdout)
+
+
+def test_a_loaded_blacklist_rebuilds_the_published_pre_credit(tmp_path: Path) -> None:
+    """The whole path for real: the hand delivery run, built and published by `puhui
+    run`; then `puhui blacklist load` lists 张三 (C002) from 1 Jan 2026 and rebuilds
+    pre-credit from that date. 31 Dec keeps its result; on 1 and 2 Jan C002 is refused
+    for BLACKLIST unless an earlier rule (AGE, BAD_LOAN) already refused them; nobody
+    else's row moves."""
+    s = Settings(home=tmp_path / "home", pii_key=KEY)
+    s.ensure_dirs()
+    landing = tmp_path / "landing"
+    for d in DATES:
+        write_delivery(landing, d, _hand_rows(d))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
+    env.update(PUHUI_HOME=str(s.home), PUHUI_PII_KEY=KEY)
+    run = subprocess.run([*puhui_command(), "run", "--landing", str(landing)], cwd=REPO,
+                         env=env, capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+    def published() -> dict[tuple[date, str], tuple]:
+        with duckdb.connect(str(s.serving_path), read_only=True) as con:
+            return {(r[0], r[1]): r[2:] for r in con.execute(
+                "select biz_date, cust_no, admitted, reject_reason, score, limit_amt "
+                "from precredit").fetchall()}
+
+    before = published()
+    assert {d for d, _ in before} == set(DATES)
+    good = write_csv(tmp_path / "黑名单.csv", [f"{C002_ID},张三,失信,2026-01-01,"])
+    done = puhui(s, "blacklist", "load", str(good), "--by", "E1024")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert ("changes the blacklist in force from 2026-01-01: pre-credit is rebuilt from "
+            "2026-01-01 on") in done.stdout
+    after = published()
+    assert after.keys() == before.keys()
+    moved = {k for k in before if before[k] != after[k]}
+    assert {c for _, c in moved} <= {"C002"} and {d for d, _ in moved} <= {D2, D3}
+    for d in (D2, D3):
+        admitted, reason, score, limit = after[(d, "C002")]
+        earlier = before[(d, "C002")][1] in ("AGE", "BAD_LOAN")
+        assert reason == (before[(d, "C002")][1] if earlier else "BLACKLIST")
+        assert not admitted and limit is None and score == before[(d, "C002")][2]
+    assert after[(D1, "C002")] == before[(D1, "C002")]
+    assert query(s, "SELECT rebuild_from FROM manual.blacklist_version") == [(None,)]
+    assert_no_clear_pii(done.stdout, done.stderr, run.stdout)
