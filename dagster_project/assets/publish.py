@@ -26,7 +26,7 @@ from dagster import (
 )
 
 from dagster_project.assets.dbt import _alert_failed, build_window, run_partition_keys
-from dagster_project.briefing import brief_after_night
+from dagster_project.briefing import brief_after_night, push_after_publish
 from dagster_project.ingest import meta
 from dagster_project.partitions import BIZ_DATE_PARTITIONS
 from dagster_project.publish import DETAIL_TABLES, SERVING_TABLES, PublishError, publish
@@ -70,6 +70,11 @@ def serving(context: AssetExecutionContext, settings: ResourceParam[Settings]
                      f"in {result.seconds:.1f} s")
     # issue 16: the morning briefing of the newest published date (audited figures only)
     brief_after_night(settings, [window.through], say=context.log.info)
+    # issue 15: each org's new opportunities of the dates just published. Only after a
+    # publish of business dates, like the briefing: where the pre-credit-only republish
+    # of a new blacklist version exists (branch s7-blacklist, `whole`), this call goes
+    # under `if whole:` beside the briefing; it would find nothing new anyway.
+    push_after_publish(settings, window.from_date, window.through, say=context.log.info)
     return MaterializeResult(metadata={
         "through": window.through.isoformat(), "from_date": window.from_date.isoformat(),
         "seconds": MetadataValue.float(round(result.seconds, 2)),
