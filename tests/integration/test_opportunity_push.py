@@ -286,3 +286,26 @@ def test_a_dry_run_writes_the_message_and_sends_nothing(nights: Nights,
     assert m.file.read_text(encoding="utf-8").startswith(
         f"### 【普惠商机】泰兴农村商业银行 {D1.isoformat()} 至 {D3.isoformat()} 新增商机")
     assert wh(s, "select count(*) from meta.opportunity_push where org_no = '200001'") == [(0,)]
+
+
+def test_the_masked_names_table_holds_masked_names_of_event_customers_only(
+        nights: Nights) -> None:
+    """t1-extract-spec §4: no PII column leaves raw; the push's names are masked in
+    staging, enterprise names too, and published for the customers with events only."""
+    from dagster_project import contract
+
+    pii = {c.name for t in contract.TABLES for c in t.columns if c.pii}
+    cols = wh(nights.settings, "select table_name, column_name from duckdb_columns() where "
+              "schema_name in ('staging', 'intermediate', 'marts', 'serving')")
+    assert [(t, c) for t, c in cols if c in pii] == []
+    with duckdb.connect(str(nights.settings.serving_path), read_only=True) as con:
+        assert [r[0] for r in con.execute("describe srv_opportunity_customers").fetchall()] == [
+            "biz_date", "cust_no", "cust_name_masked"]
+        rows = con.execute("select biz_date, cust_no, cust_name_masked "
+                           "from srv_opportunity_customers").fetchall()
+    assert {(d, c) for d, c, _ in rows} == {(k[0], k[2]) for k in nights.events_final}
+    assert all(re.fullmatch(r"\S\*", n) for *_, n in rows)
+    # the enterprise K20 is masked in staging too (ingestion keeps its name in clear)
+    (k20,) = {n for n, in wh(nights.settings, "select distinct cust_name_masked from "
+                             "staging.stg_t1__customer_names where cust_no = 'K20'")}
+    assert k20 == "泰*"
