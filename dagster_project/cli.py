@@ -226,6 +226,30 @@ def briefing(
                f"{settings.outbox_dir / f'{report.biz_date:%Y%m%d}'}")
 
 
+opportunities_app = typer.Typer(help="The opportunity push 商机推送 (docs/customer-ops.md).",
+                                 no_args_is_help=True)
+app.add_typer(opportunities_app, name="opportunities")
+
+
+@opportunities_app.command("send")
+def opportunities_send(
+    date_: Annotated[str, typer.Option("--date", help="Business date raised, YYYY-MM-DD.")],
+    dry_run: Annotated[bool, typer.Option(
+        help="Write the messages to $PUHUI_HOME/outbox/ and send nothing.")] = False,
+) -> None:
+    """Send each configured org the published events of a date it has not received yet
+    (after a failed send, or to an org added since); what was sent is not sent again."""
+    from datetime import date
+
+    from dagster_project.briefing import push_opportunities
+    from dagster_project.settings import get_settings
+
+    d = date.fromisoformat(date_)
+    report = push_opportunities(get_settings(), d, d, dry_run=dry_run, say=typer.echo)
+    typer.echo(f"{len(report.messages)} message(s)"
+               + (" written, none sent" if dry_run else " sent"))
+
+
 @app.command()
 def setup() -> None:
     """Install Superset's own virtualenv (from the lock) and headless Chromium + CJK fonts."""

@@ -58,6 +58,9 @@ SERVING_TABLES: dict[str, tuple[str, str]] = {
     "customer_tag": ("marts.customer_tag", "biz_date, tag_code, cust_no"),
     "opportunity_event": ("marts.opportunity_event", "biz_date, org_no, event_type, cust_no"),
     "precredit": ("marts.precredit", "biz_date, cust_no"),
+    # The opportunity push (issue 15) names a customer beside its number: the masked
+    # name of each customer with an event on D, nobody else (docs/customer-ops.md).
+    "srv_opportunity_customers": ("serving.srv_opportunity_customers", "biz_date, cust_no"),
 }
 # Dashboard detail marts, published when the dbt project has built them.
 DETAIL_TABLES: dict[str, tuple[str, str]] = {

@@ -36,7 +36,9 @@ def _config_file() -> Path:
 class BriefingRecipient(BaseModel):
     """Who receives the morning briefing of one org (issue 16): a legal entity (level 2)
     or a sub-branch (level 3) gets that org's figures and its subtree's warnings only,
-    the same scope as row-level security. Channels as the alerts' (webhook, e-mail)."""
+    the same scope as row-level security. Channels as the alerts' (webhook, e-mail).
+    The opportunity push (issue 15, ``opportunity_recipients``) uses the same shape: the
+    org's subtree's new opportunities."""
 
     org_no: str = Field(description="The org whose briefing this recipient receives.")
     webhook_url: SecretStr | None = Field(
@@ -129,6 +131,24 @@ class Settings(BaseSettings):
     )
     briefing_image_timeout_seconds: float = Field(
         default=60.0, description="Time allowed to one Chromium render of a cockpit picture."
+    )
+    # --- Opportunity push 商机推送 (issue 15) ------------------------------------------
+    opportunity_recipients: list[BriefingRecipient] = Field(
+        default_factory=list,
+        description="Who receives the new opportunities (customer-ops.md §4) after each "
+        "publish, per org: an org gets the events owned in its subtree, one message per "
+        "publish (TOML: [[opportunity_recipients]] tables, the briefing recipients' shape; "
+        "env: a JSON list). Empty: nothing is sent.",
+    )
+    opportunity_max_lines: int = Field(
+        default=50, ge=1,
+        description="Most events listed in one message; the rest are counted (及其他 N 条) "
+        "and left to the dashboard. A robot message is also kept under WeCom's 4096 bytes.",
+    )
+    opportunity_dashboard_slug: str = Field(
+        default="cockpit",
+        description="Superset dashboard an opportunity message links to (a 支行 gets its "
+        "万元 copy when there is one).",
     )
     threads: int = Field(default=2, description="DuckDB / dbt worker threads.")
     memory_limit: str = Field(default="12GB", description="DuckDB memory_limit for loads.")

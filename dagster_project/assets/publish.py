@@ -27,7 +27,7 @@ from dagster import (
 )
 
 from dagster_project.assets.dbt import _alert_failed, build_window, run_partition_keys
-from dagster_project.briefing import brief_after_night
+from dagster_project.briefing import brief_after_night, push_after_publish
 from dagster_project.ingest import meta
 from dagster_project.manual.rebuild import PRECREDIT_SELECT, clear_pending
 from dagster_project.partitions import BIZ_DATE_PARTITIONS
@@ -76,9 +76,11 @@ def serving(context: AssetExecutionContext, settings: ResourceParam[Settings]
                      f"in {result.seconds:.1f} s ({len(result.incremental)} tables replaced "
                      f"from {window.from_date}, {len(result.tables) - len(result.incremental)} "
                      "copied whole)")
-    if whole:  # a new blacklist version is no new business date: no morning briefing
+    if whole:  # a new blacklist version is no new business date: no briefing, no push
         # issue 16: the morning briefing of the newest published date (audited figures)
         brief_after_night(settings, [window.through], say=context.log.info)
+        # issue 15: each org's new opportunities of the dates just published
+        push_after_publish(settings, window.from_date, window.through, say=context.log.info)
     return MaterializeResult(metadata={
         "through": window.through.isoformat(), "from_date": window.from_date.isoformat(),
         "seconds": MetadataValue.float(round(result.seconds, 2)),

@@ -1,7 +1,8 @@
 """Sending a briefing through the channels the alerts use (issue 7): a group robot
 (WeCom or DingTalk, markdown) per recipient, and e-mail (HTML with the picture inline)
-through the alerts' SMTP server. Like the alerts, a send never raises: the outcome is
-returned (and logged) without the webhook URL, whose key is a secret.
+through the alerts' SMTP server; the opportunity push (issue 15) sends its text the
+same way. Like the alerts, a send never raises: the outcome is returned (and logged)
+without the webhook URL, whose key is a secret.
 
 The picture goes to WeCom as an ``image`` message (base64 + md5, WeCom's documented
 body); a DingTalk robot only shows pictures by public URL, so it gets the markdown and
@@ -39,7 +40,7 @@ def _post(settings: Settings, r: BriefingRecipient, body: dict[str, Any]) -> str
     try:
         return post_to_robot(url, r.webhook_style, secret, body, settings.alert_timeout_seconds)
     except Exception as exc:  # recorded, never raised: a briefing must not stop the night
-        log.warning("briefing for %s: webhook failed: %s", r.org_no, _safe(exc, url, secret))
+        log.warning("message to %s: webhook failed: %s", r.org_no, _safe(exc, url, secret))
         return f"failed ({_safe(exc, url, secret)})"
 
 
@@ -91,7 +92,7 @@ def send_email(settings: Settings, r: BriefingRecipient, msg: EmailMessage) -> s
         n = len(r.mail_to) - len(refused)
         return f"ok ({n} recipients)" if not refused else f"partly ({n} of {len(r.mail_to)})"
     except Exception as exc:  # recorded, never raised
-        log.warning("briefing for %s: e-mail failed: %s", r.org_no, _safe(exc, password))
+        log.warning("message to %s: e-mail failed: %s", r.org_no, _safe(exc, password))
         return f"failed ({_safe(exc, password)})"
 
 

@@ -7,6 +7,7 @@ Expected bodies are written out by hand from the WeCom/DingTalk robot formats.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import email
 import email.policy
@@ -54,6 +55,13 @@ class Webhook:
 @pytest.fixture
 def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhook]:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # loopback only, never a proxy
+    with serve_webhook() as rec:
+        yield rec
+
+
+@contextlib.contextmanager
+def serve_webhook() -> Iterator[Webhook]:
+    """The receiver, for fixtures of any scope (set NO_PROXY as ``webhook`` does)."""
     rec = Webhook()
 
     class Handler(BaseHTTPRequestHandler):
@@ -71,9 +79,11 @@ def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhook]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     rec.url = f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key={KEY}"
-    yield rec
-    server.shutdown()
-    server.server_close()
+    try:
+        yield rec
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class SMTPServer(socketserver.ThreadingTCPServer):
