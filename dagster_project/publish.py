@@ -47,6 +47,14 @@ SERVING_TABLES: dict[str, tuple[str, str]] = {
     "customer_tag": ("marts.customer_tag", "biz_date, tag_code, cust_no"),
     "opportunity_event": ("marts.opportunity_event", "biz_date, org_no, event_type, cust_no"),
     "precredit": ("marts.precredit", "biz_date, cust_no"),
+    # ... and what the 客户经营 dashboard reads of them (dbt/models/serving/, issue 15): each
+    # row with its owner org's path for row-level security, masked names, no ID or phone.
+    "srv_customer_tag": ("serving.srv_customer_tag", "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_customer_tag_overlap": ("serving.srv_customer_tag_overlap",
+                                 "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_opportunity": ("serving.srv_opportunity", "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_precredit": ("serving.srv_precredit", "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_customer_lookup": ("serving.srv_customer_lookup", "biz_date, lvl2_org_no, lvl3_org_no"),
 }
 # Dashboard detail marts, published when the dbt project has built them.
 DETAIL_TABLES: dict[str, tuple[str, str]] = {

@@ -29,7 +29,11 @@ COMPARED = ("indicator_value", "mgr_indicator_value", "org_indicator_wide", "mgr
             "fct_loan_class_migration", "fct_policy_lapse_reasons", "fct_visit_points",
             "fct_mgr_scorecard", "fct_deposit_balance_daily", "fct_org_deposit_growth",
             "fct_incl_loan_structure_daily", "fct_loan_product_quality_daily",
-            "fct_policy_lapse_by_seller", "fct_grid_points", "dim_customer")
+            "fct_policy_lapse_by_seller", "fct_grid_points", "dim_customer",
+            # the 客户经营 serving tables (issue 15): srv_opportunity reads 30 days of
+            # events back from the first date it builds
+            "serving.srv_customer_tag", "serving.srv_customer_tag_overlap",
+            "serving.srv_opportunity", "serving.srv_precredit", "serving.srv_customer_lookup")
 
 
 @dataclass
@@ -58,15 +62,21 @@ def _q(settings: Settings, sql: str) -> list[tuple]:
         con.close()
 
 
+def _qualified(table: str) -> str:
+    """``schema.name`` of a compared table; a bare name is a mart."""
+    return table if "." in table else f"marts.{table}"
+
+
 def _differences(a: Settings, b: Settings, table: str) -> int:
+    table = _qualified(table)
     con = duckdb.connect()
     try:
         con.execute(f"attach '{a.warehouse_path}' as a (read_only)")
         con.execute(f"attach '{b.warehouse_path}' as b (read_only)")
         return con.execute(
-            f"select (select count(*) from (select * from a.marts.{table} except all "
-            f"select * from b.marts.{table})) + (select count(*) from (select * from "
-            f"b.marts.{table} except all select * from a.marts.{table}))").fetchone()[0]
+            f"select (select count(*) from (select * from a.{table} except all "
+            f"select * from b.{table})) + (select count(*) from (select * from "
+            f"b.{table} except all select * from a.{table}))").fetchone()[0]
     finally:
         con.close()
 
@@ -137,7 +147,7 @@ def test_year_start_change_uses_31_december(built: Built) -> None:
 
 @pytest.mark.parametrize("table", COMPARED)
 def test_incremental_nights_equal_full_refresh(built: Built, table: str) -> None:
-    assert _q(built.full, f"select count(*) from marts.{table}")[0][0] > 0
+    assert _q(built.full, f"select count(*) from {_qualified(table)}")[0][0] > 0
     assert _differences(built.incremental, built.full, table) == 0
 
 
@@ -159,9 +169,14 @@ def test_rebuild_from_a_redelivered_date_equals_full_refresh(
     assert changed, "tiny data has customer changes after 2025-12-30"
     con.execute("update marts.dim_customer set valid_to_date = date '2025-12-29', "
                 "is_current = false where cust_no = ?", [changed[0]])
+    # the open opportunities of a rebuilt date include events raised before from_date
+    # (srv_opportunity reads them back 30 days): a rebuild that missed them would drop rows
+    con.execute("update serving.srv_opportunity set amount = -1 "
+                "where biz_date >= date '2025-12-30'")
     con.close()
     build(again, from_date="20251230")
-    for table in ("indicator_value", "org_indicator_wide", "dim_customer"):
+    for table in ("indicator_value", "org_indicator_wide", "dim_customer",
+                  "serving.srv_opportunity", "serving.srv_customer_lookup"):
         assert _differences(again, built.full, table) == 0
 
 
