@@ -6,8 +6,12 @@
    the name as ingestion masked it (stg_t1__customer_names: 张*), the tags held
    (srv_customer_tag: customer_tag, §3, named), the events open on D (srv_opportunity) and the pre-credit
    result (precredit, §5); the owner on D and that org's path for row-level security.
-   Never the ID number or the phone, nor their hashes. Dates as text (YYYY-MM-DD, — when
-   none) beside the DATE columns, for the lookup's one-row tables. #}
+   Never the ID number or the phone, nor their hashes.
+   What the lookup's one-row tables show is text where it may be empty: dates
+   (YYYY-MM-DD), age, names of codes and the grid read — when there is none, because
+   Superset's table prints an untranslatable N/A for NULL; the pre-credit result is one
+   sentence with its score and limit (准入：评分 64，额度 153,000 元). The numbers stay
+   in their own columns for analysts. #}
 with
 
 profiles as (
@@ -94,12 +98,13 @@ final as (
         profiles.cust_type,
         {{ decode_code('cust_type', 'profiles.cust_type') }} as cust_type_name,
         profiles.age,
-        {{ decode_code('farmer_flag', 'profiles.farmer_flag') }} as farmer_flag_name,
-        {{ decode_code('education', 'profiles.education') }} as education_name,
-        {{ decode_code('marital', 'profiles.marital') }} as marital_name,
+        coalesce(cast(profiles.age as varchar), '—') as age_text,
+        coalesce({{ decode_code('farmer_flag', 'profiles.farmer_flag') }}, '—') as farmer_flag_name,
+        coalesce({{ decode_code('education', 'profiles.education') }}, '—') as education_name,
+        coalesce({{ decode_code('marital', 'profiles.marital') }}, '—') as marital_name,
         profiles.region_code,
         profiles.grid_no,
-        grids.grid_name,
+        coalesce(grids.grid_name, '—') as grid_name,
         profiles.dep_bal,
         profiles.dep_davg_mtd,
         profiles.dep_tier,
@@ -119,8 +124,11 @@ final as (
         precredit.admitted as precredit_admitted,
         case
             when precredit.cust_no is null then '不参评（对公客户）'
-            when precredit.admitted then '准入'
+            when precredit.admitted then
+                '准入：评分 ' || precredit.score || '，额度 '
+                || format('{:,}', cast(precredit.limit_amt as bigint)) || ' 元'
             else '未准入：' || {{ decode_code('reject_reason', 'precredit.reject_reason') }}
+                || '（评分 ' || precredit.score || '）'
         end as precredit_result,
         precredit.reject_reason as precredit_reject_reason,
         precredit.score as precredit_score,
