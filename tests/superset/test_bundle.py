@@ -332,6 +332,18 @@ def test_customer_ops_is_the_seventh_dashboard_for_the_province_and_every_org() 
                                                                       "cust_name_masked"]
 
 
+def test_the_names_the_dashboard_shows_are_the_contracts() -> None:
+    """农户, 定期存款到期, 年龄不符 …: the seeded names are customer-ops.md §3-§5's, in its
+    order (tests/fixtures/customer_ops.py holds the lists checked against the contract)."""
+    from dagster_project import customer_ops as shown_names
+    from tests.fixtures import customer_ops as contract_lists
+
+    assert list(shown_names.TAG_NAMES.items()) == list(contract_lists.TAGS.items())
+    assert list(shown_names.EVENT_TYPE_NAMES.items()) == list(contract_lists.EVENT_TYPES.items())
+    assert list(shown_names.REJECT_REASON_NAMES.items()) == list(
+        contract_lists.REJECT_REASONS.items())
+
+
 def test_customer_number_filter_drives_only_the_lookup_and_opens_on_one_customer() -> None:
     d = _load("dashboards/customer_ops.yaml")
     filters = {f["name"]: f for f in d["metadata"]["native_filter_configuration"]}
