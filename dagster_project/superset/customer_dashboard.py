@@ -56,10 +56,10 @@ def customer_ops() -> Dashboard:
     counts = [measure("OPP_NEW_CNT"), measure("OPP_OPEN_CNT"), measure("OPP_DUE_CNT")]
     opportunities = [
         (bar(K + "opp_by_type", "商机（按类型）", OPPORTUNITY, "event_type_name", counts,
-             measure_format("OPP_OPEN_CNT")), 4, 55),
+             measure_format("OPP_OPEN_CNT")), 4, 62),
         (table(K + "opp_by_org", "商机（按机构）", OPPORTUNITY,
                ["lvl2_org_name", "lvl3_org_name", "lvl4_org_name"],
-               [*counts, measure("OPP_AMOUNT")]), 8, 55),
+               [*counts, measure("OPP_AMOUNT")]), 8, 62),
     ]
     # Each manager's list: the most urgent first (fewest days left), one row per event.
     call_list = [
@@ -77,10 +77,10 @@ def customer_ops() -> Dashboard:
                [measure(c) for c in ("PRECREDIT_CUST_CNT", "PRECREDIT_ADMITTED_CNT",
                                      "PRECREDIT_ADMIT_RATE", "PRECREDIT_LIMIT_SUM",
                                      "PRECREDIT_LIMIT_AVG")],
-               order_by=measure("PRECREDIT_LIMIT_SUM")), 8, 55),
+               order_by=measure("PRECREDIT_LIMIT_SUM")), 8, 62),
         (pie(K + "reject_reasons", "未准入原因", PRECREDIT, "reject_reason_name", rejected,
              where={"reject_reason": NOT_NULL}, fmt=measure_format("PRECREDIT_REJECTED_CNT")),
-         4, 55),
+         4, 62),
     ]
     rejections = [
         (pivot(K + "reject_by_org",
@@ -93,18 +93,18 @@ def customer_ops() -> Dashboard:
         [(table(K + "lookup_profile", "客户基本信息", LOOKUP,
                 ["cust_no", "cust_name_masked", "cust_type_name", "age_text", "farmer_flag_name",
                  "education_name", "marital_name", "grid_name", "mgr_label", "org_name"], []),
-          12, 22)],
+          12, 16)],
         [(table(K + "lookup_assets", "资产与活跃", LOOKUP,
                 ["dep_tier", "last_txn_dt", "last_visit_dt"],
                 [measure(c) for c in ("CUST_DEP_BAL", "CUST_DEP_DAVG_MTD", "CUST_LOAN_BAL",
                                       "CUST_CREDIT_AMT", "CUST_MOBILE_TXN_30D",
-                                      "CUST_POLICY_CNT")], cell_bars=False), 12, 22)],
+                                      "CUST_POLICY_CNT")], cell_bars=False), 12, 16)],
         [(table(K + "lookup_tags", "客户标签与预授信", LOOKUP, ["tag_names", "precredit_result"],
-                []), 6, 30),
-         (table(K + "lookup_events", "客户在途商机", OPPORTUNITY,
+                []), 12, 16)],
+        [(table(K + "lookup_events", "客户在途商机", OPPORTUNITY,
                 ["event_type_name", "ref_no", "raised_dt", "due_dt", "status_name"],
                 [measure("OPP_DAYS_LEFT"), measure("OPP_AMOUNT")],
-                order_by=measure("OPP_DAYS_LEFT"), ascending=True, cell_bars=False), 6, 30)],
+                order_by=measure("OPP_DAYS_LEFT"), ascending=True, cell_bars=False), 12, 28)],
     ]
     note = ("**客户经营**：客户画像、标签、商机与预授信白名单，口径见《客户经营》文档"
             "（customer-ops.md）。客户按管户客户经理及其所属机构归属；商机自触发日起跟进至到期日，"
