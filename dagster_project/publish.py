@@ -61,6 +61,14 @@ SERVING_TABLES: dict[str, tuple[str, str]] = {
     # The opportunity push (issue 15) names a customer beside its number: the masked
     # name of each customer with an event on D, nobody else (docs/customer-ops.md).
     "srv_opportunity_customers": ("serving.srv_opportunity_customers", "biz_date, cust_no"),
+    # ... and what the 客户经营 dashboard reads of them (dbt/models/serving/, issue 15): each
+    # row with its owner org's path for row-level security, masked names, no ID or phone.
+    "srv_customer_tag": ("serving.srv_customer_tag", "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_customer_tag_overlap": ("serving.srv_customer_tag_overlap",
+                                 "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_opportunity": ("serving.srv_opportunity", "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_precredit": ("serving.srv_precredit", "biz_date, lvl2_org_no, lvl3_org_no"),
+    "srv_customer_lookup": ("serving.srv_customer_lookup", "biz_date, lvl2_org_no, lvl3_org_no"),
 }
 # Dashboard detail marts, published when the dbt project has built them.
 DETAIL_TABLES: dict[str, tuple[str, str]] = {

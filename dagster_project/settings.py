@@ -146,9 +146,10 @@ class Settings(BaseSettings):
         "and left to the dashboard. A robot message is also kept under WeCom's 4096 bytes.",
     )
     opportunity_dashboard_slug: str = Field(
-        default="cockpit",
-        description="Superset dashboard an opportunity message links to (a 支行 gets its "
-        "万元 copy when there is one).",
+        default="customer-ops",
+        description="Superset dashboard an opportunity message links to: 客户经营, whose "
+        "客户经理在途商机清单 lists each manager's open events (a 支行 gets a 万元 copy when "
+        "the dashboard has one).",
     )
     threads: int = Field(default=2, description="DuckDB / dbt worker threads.")
     memory_limit: str = Field(default="12GB", description="DuckDB memory_limit for loads.")

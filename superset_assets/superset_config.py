@@ -40,7 +40,10 @@ LANGUAGES = {
 #   it, when the card has no subtitle, the second string. A figure is NULL only where
 #   the contract says so (indicators.md: a change whose period start is not loaded, a
 #   ratio over 0), so the card reads — with the contract's reason beneath. Superset
-#   uses "No data" for empty tables and option lists too, where — reads as well.
+#   uses "No data" for empty tables and option lists too, where — reads as well;
+# - a chart whose query returns no row (a customer with no open opportunity in the
+#   客户经营 lookup): the pack gives its second line as 要显示的可视化类型 ("the type
+#   of visualization to display"), the translation of another string.
 ZH_STRINGS = {
     "Total (%(aggregatorName)s)": "合计",
     "Total (%(aggfunc)s)": "合计",
@@ -48,6 +51,7 @@ ZH_STRINGS = {
     "No data": "—",
     "No data after filtering or data is NULL for the latest time record":
         "口径为空：期初未加载或分母为0",
+    "There is currently no information to display.": "所选条件下没有数据。",
 }
 _ZH_PACK_PATH = "/superset/language_pack/zh/"
 

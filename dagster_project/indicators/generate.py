@@ -1,8 +1,8 @@
 """Generate every derived description of the indicators from ``dictionary.yml``.
 
 Run ``uv run python -m dagster_project.indicators.generate`` after editing the
-dictionary (or contract.CODE_LABELS); ``--check`` exits non-zero when a committed
-file is stale (the unit tests run the same check).
+dictionary (or contract.CODE_LABELS, customer_ops.CODE_LABELS); ``--check`` exits
+non-zero when a committed file is stale (the unit tests run the same check).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from dagster_project import contract
+from dagster_project import contract, customer_ops
 from dagster_project.indicators import AREA_NAMES_ZH, Indicator, load_dictionary
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,9 +42,10 @@ def indicator_dictionary_csv(items: tuple[Indicator, ...]) -> str:
 
 
 def code_labels_csv() -> str:
-    """Seed of every §4/§5 code list with its Chinese label (from contract.CODE_LABELS)."""
+    """Seed of every §4/§5 code list with its Chinese label (from contract.CODE_LABELS),
+    then the customer-operations lists (customer_ops.CODE_LABELS: tags, events, reasons)."""
     rows: list[list[object]] = [["list_name", "code", "label"]]
-    for list_name, labels in contract.CODE_LABELS.items():
+    for list_name, labels in [*contract.CODE_LABELS.items(), *customer_ops.CODE_LABELS.items()]:
         for code, label in labels.items():
             rows.append([list_name, code, label])
     return _csv(rows)

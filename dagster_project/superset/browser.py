@@ -111,9 +111,28 @@ def page_state(driver: webdriver.Chrome) -> dict:
     return driver.execute_script(_STATE_JS)
 
 
-def shoot(driver: webdriver.Chrome, base_url: str, slug: str, out: Path, settle: float) -> None:
+def pick(driver: webdriver.Chrome, name: str, value: str) -> None:
+    """Choose ``value`` in the filter bar's select named ``name`` and apply it, as a user
+    would: open it, type the value (a filter that searches asks the server), click it."""
+    item = driver.execute_script(
+        "return [...document.querySelectorAll('[data-test=\"filter-control-name\"]')]"
+        ".find(h => h.textContent.trim() === arguments[0]).closest('.ant-form-item')", name)
+    item.find_element(By.CSS_SELECTOR, ".ant-select").click()
+    item.find_element(By.CSS_SELECTOR, "input").send_keys(value)
+    option = f'.ant-select-item-option[title="{value}"]'
+    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, option))
+    driver.find_element(By.CSS_SELECTOR, option).click()
+    driver.find_element(By.CSS_SELECTOR, '[data-test="filter-bar__apply-button"]').click()
+
+
+def shoot(driver: webdriver.Chrome, base_url: str, slug: str, out: Path, settle: float,
+          picks: tuple[tuple[str, str], ...] = ()) -> None:
     driver.get(f"{base_url}/superset/dashboard/{slug}/?standalone=0")
     WebDriverWait(driver, 120).until(_charts_settled)
+    for name, value in picks:
+        pick(driver, name, value)
+        time.sleep(1)
+        WebDriverWait(driver, 120).until(_charts_settled)
     time.sleep(settle)  # ECharts animations and deck.gl's first frame
     WebDriverWait(driver, 120).until(_charts_settled)
     height = driver.execute_script(
@@ -135,8 +154,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--settle", type=float, default=4.0)
     ap.add_argument("--state", action="store_true",
                     help="also write <slug>.json: filter values and card texts as shown")
+    ap.add_argument("--pick", action="append", default=[], metavar="FILTER=VALUE",
+                    help="choose VALUE in the filter named FILTER before the shot "
+                         "(e.g. 客户号=C00000000086); repeatable")
     ap.add_argument("slugs", nargs="+")
     a = ap.parse_args(argv)
+    picks = tuple(tuple(p.split("=", 1)) for p in a.pick)
     a.out.mkdir(parents=True, exist_ok=True)
     driver = make_driver(a.width)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _CSP_LISTENER_JS})
@@ -145,7 +168,7 @@ def main(argv: list[str]) -> int:
         for slug in a.slugs:
             path = a.out / f"{slug}.png"
             driver.set_window_size(a.width, 1200)
-            shoot(driver, a.url, slug, path, a.settle)
+            shoot(driver, a.url, slug, path, a.settle, picks)  # type: ignore[arg-type]
             print(path)
             if a.state:
                 state_path = a.out / f"{slug}.json"

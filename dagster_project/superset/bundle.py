@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from dagster_project.superset.charts import Chart
-from dagster_project.superset.dashboards import Dashboard, all_dashboards
+from dagster_project.superset.dashboards import Dashboard, ExtraFilter, all_dashboards
 from dagster_project.superset.datasets import Dataset, all_datasets
 
 NAMESPACE = uuid.UUID("6f3d7a52-1c0e-4b8e-9a57-70756875690a")  # fixed once: "puhui"
@@ -122,8 +122,11 @@ def chart_doc(chart: Chart) -> dict[str, Any]:
 
 
 def _select_filter(fid: str, name: str, col: str, dataset: str, excluded: list[int], *,
-                   first: bool, parents: list[str]) -> dict[str, Any]:
-    """A single-value select; ``first`` opens it on its first option (the latest date).
+                   first: bool, parents: list[str], ascending: bool | None = None,
+                   search: bool = False) -> dict[str, Any]:
+    """A single-value select; ``first`` opens it on its first option (the latest date:
+    options sort descending unless ``ascending``); ``search`` asks the server for the
+    options matching what is typed.
 
     The org filters start empty: no org filter means every row the user may see,
     which row-level security already narrows to their own 法人行社 or 支行, so
@@ -132,7 +135,8 @@ def _select_filter(fid: str, name: str, col: str, dataset: str, excluded: list[i
     """
     control: dict[str, Any] = {
         "enableEmptyFilter": first, "defaultToFirstItem": first, "multiSelect": False,
-        "searchAllOptions": False, "inverseSelection": False, "sortAscending": not first,
+        "searchAllOptions": search, "inverseSelection": False,
+        "sortAscending": (not first) if ascending is None else ascending,
         "creatable": False}
     out = {
         "id": fid, "name": name, "type": "NATIVE_FILTER", "filterType": "filter_select",
@@ -148,12 +152,23 @@ def _select_filter(fid: str, name: str, col: str, dataset: str, excluded: list[i
     return out
 
 
+def filter_scope(dash: Dashboard, flt: ExtraFilter) -> set[str]:
+    """The chart keys a dashboard's own filter applies to: those it names, else every
+    chart whose dataset has its column (a filter on a column a dataset lacks would
+    break that chart's query)."""
+    if flt.charts is not None:
+        return set(flt.charts)
+    columns = {d.key: {c["column_name"] for c in d.columns} for d in all_datasets()}
+    return {c.key for c in dash.charts() if flt.column in columns[c.dataset]}
+
+
 def native_filters(dash: Dashboard, ids: dict[str, int]) -> list[dict[str, Any]]:
-    """业务日期 (latest first) and 法人行社 → 支行 → 网点 (empty: everything visible)."""
+    """业务日期 (latest first) and 法人行社 → 支行 → 网点 (empty: everything visible),
+    then the dashboard's own filters (Dashboard.filters), each scoped to its charts."""
     ds = "srv_indicator_leaf"
     p = f"NATIVE_FILTER-{dash.key}-"
     not_org = sorted(ids[k] for k in dash.not_by_org)
-    return [
+    out = [
         _select_filter(p + "date", "业务日期", "biz_dt", ds,
                        sorted(ids[k] for k in dash.not_by_date), first=True, parents=[]),
         _select_filter(p + "lvl2", "法人行社", "lvl2_org_name", ds, not_org, first=False,
@@ -163,6 +178,14 @@ def native_filters(dash: Dashboard, ids: dict[str, int]) -> list[dict[str, Any]]
         _select_filter(p + "lvl4", "网点", "lvl4_org_name", ds, not_org, first=False,
                        parents=[p + "lvl3"]),
     ]
+    for flt in dash.filters:
+        scope = filter_scope(dash, flt)
+        out.append(_select_filter(
+            p + flt.key, flt.name, flt.column, flt.dataset,
+            sorted(ids[c.key] for c in dash.charts() if c.key not in scope),
+            first=flt.first, ascending=True, search=flt.search,
+            parents=[p + flt.parent] if flt.parent else []))
+    return out
 
 
 def position(dash: Dashboard, ids: dict[str, int]) -> dict[str, Any]:
@@ -288,12 +311,14 @@ def stale_files(root: Path = ASSETS_DIR) -> list[str]:
 
 def dashboard_query(chart: Chart, dash: Dashboard, datasource_id: int, biz_dt: str,
                     path: tuple[str | None, str | None, str | None] = (None, None, None),
-                    ) -> dict[str, Any]:
+                    picked: dict[str, str] | None = None) -> dict[str, Any]:
     """The chart-data request a dashboard sends for ``chart`` with its filters set.
 
-    ``path`` is the 法人行社 / 支行 / 网点 picked (None: that filter left empty).
-    Mirrors the native filters' scoping: trends ignore the date filter, rankings
-    ignore the org filters. Used by the tests and bench/bench_superset.py.
+    ``path`` is the 法人行社 / 支行 / 网点 picked (None: that filter left empty);
+    ``picked`` the values of the dashboard's own filters, by filter key. Mirrors the
+    native filters' scoping: trends ignore the date filter, rankings ignore the org
+    filters, a dashboard's own filter applies to its scope. Used by the tests and
+    bench/bench_superset.py.
     """
     qc = query_context(chart, datasource_id)
     q = dict(qc["queries"][0])
@@ -305,6 +330,10 @@ def dashboard_query(chart: Chart, dash: Dashboard, datasource_id: int, biz_dt: s
                             strict=True):
             if val is not None:
                 extra.append({"col": col, "op": "IN", "val": [val]})
+    for flt in dash.filters:
+        value = (picked or {}).get(flt.key)
+        if value is not None and chart.key in filter_scope(dash, flt):
+            extra.append({"col": flt.column, "op": "IN", "val": [value]})
     q["filters"] = list(q["filters"]) + extra
     qc["queries"] = [q]
     return qc

@@ -93,19 +93,20 @@ def trend(key: str, title: str, dataset: str, metrics: list[str], fmt: str,
 
 def table(key: str, title: str, dataset: str, groupby: list[str], metrics: list[str],
           order_by: str | None = None, where: dict[str, Any] | None = None,
-          row_limit: int = 100, ascending: bool = False) -> Chart:
-    """A grouped table of saved metrics (ranking tables, manager detail)."""
+          row_limit: int = 100, ascending: bool = False, cell_bars: bool = True) -> Chart:
+    """A grouped table of saved metrics (ranking tables, manager detail); with no
+    metrics, the distinct rows of ``groupby`` (a customer's profile in the lookup)."""
     adhoc, qf = _filters(where)
-    order = order_by or metrics[0]
+    order = order_by or (metrics[0] if metrics else None)
     params = {"viz_type": "table", "query_mode": "aggregate", "groupby": groupby,
               "metrics": metrics, "all_columns": [], "percent_metrics": [],
               "adhoc_filters": adhoc, "timeseries_limit_metric": order,
               "order_desc": not ascending, "row_limit": row_limit, "server_page_length": 10,
-              "include_search": False, "show_cell_bars": True, "color_pn": True,
+              "include_search": False, "show_cell_bars": cell_bars, "color_pn": True,
               "table_timestamp_format": "%Y-%m-%d", "allow_rearrange_columns": False,
               "conditional_formatting": [], "time_range": NO_TIME}
-    q = _base_query(qf, columns=groupby, metrics=metrics, orderby=[[order, ascending]],
-                    row_limit=row_limit)
+    q = _base_query(qf, columns=groupby, metrics=metrics,
+                    orderby=[[order, ascending]] if order else [], row_limit=row_limit)
     return Chart(key, title, "table", dataset, params, q)
 
 
@@ -166,15 +167,20 @@ def markdown_text(text: str) -> dict[str, Any]:
 
 
 def pivot(key: str, title: str, dataset: str, rows: list[str], cols: list[str], metric: str,
-          fmt: str = ",.0f", where: dict[str, Any] | None = None) -> Chart:
-    """A cross table (e.g. class migration: 上日分类 × 当日分类)."""
+          fmt: str = ",.0f", where: dict[str, Any] | None = None, totals: bool = True) -> Chart:
+    """A cross table (e.g. class migration: 上日分类 × 当日分类). ``totals`` off where
+    a row's cells do not add up (a tag × tag co-occurrence counts a customer per pair)."""
     adhoc, qf = _filters(where)
     params = {"viz_type": "pivot_table_v2", "groupbyRows": rows, "groupbyColumns": cols,
               "metrics": [metric], "metricsLayout": "COLUMNS", "adhoc_filters": adhoc,
               "row_limit": 10000, "aggregateFunction": "Sum", "valueFormat": fmt,
-              "rowTotals": True, "colTotals": True, "transposePivot": False,
+              "rowTotals": totals, "colTotals": totals, "transposePivot": False,
               "combineMetric": False, "order_desc": True, "rowOrder": "key_a_to_z",
-              "colOrder": "key_a_to_z", "time_range": NO_TIME}
+              "colOrder": "key_a_to_z", "time_range": NO_TIME,
+              # Not read by the pivot: a dashboard sends each dataset's column labels only
+              # for the columns its charts' "groupby"/"columns" name (data_for_slices), so
+              # without this a pivot alone on its dataset shows tag_a_name, not 标签A.
+              "columns": rows + cols}
     q = _base_query(qf, columns=rows + cols, metrics=[metric], orderby=[[metric, False]],
                     row_limit=10000)
     return Chart(key, title, "pivot_table_v2", dataset, params, q)

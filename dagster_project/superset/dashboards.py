@@ -50,9 +50,31 @@ Cell = tuple[Chart | str, int, int]  # (chart or markdown text, width of 12, hei
 
 # Who a dashboard is for (Superset DASHBOARD_RBAC, rls.sync_dashboard_roles): money
 # cards read in 亿元 for the province and its 法人行社, in 万元 for a 支行. Dashboards
-# with no money card serve everyone.
-EVERYONE, BANK_VIEW, BRANCH_VIEW = "everyone", "bank", "branch"
+# with no money card serve everyone. Customer-level dashboards (客户经营) serve the
+# province-wide readers and every org role, not a bare reader (ORG_VIEW).
+EVERYONE, BANK_VIEW, BRANCH_VIEW, ORG_VIEW = "everyone", "bank", "branch", "org"
 BRANCH_SUFFIX = ("_branch", "-branch", "（支行）")  # key, slug, title of a 万元 variant
+
+
+@dataclass(frozen=True)
+class ExtraFilter:
+    """A native filter of one dashboard, after 业务日期 and 法人行社 → 支行 → 网点.
+
+    ``charts``: the chart keys it applies to; None applies it to every chart whose
+    dataset has ``column``. ``parent``: the filter it cascades from (``lvl4`` = 网点,
+    or another extra filter's key), so its options are those under the chosen org.
+    ``first``: required, opening on its first value in ascending order (a lookup that
+    shows one record, never the whole table); ``search``: options searched on the
+    server as one types (tens of thousands of values)."""
+
+    key: str
+    name: str
+    column: str
+    dataset: str
+    charts: frozenset[str] | None = None
+    parent: str | None = None
+    first: bool = False
+    search: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,7 @@ class Dashboard:
     not_by_date: frozenset[str] = field(default_factory=frozenset)
     not_by_org: frozenset[str] = field(default_factory=frozenset)
     audience: str = EVERYONE
+    filters: tuple[ExtraFilter, ...] = ()
 
     def charts(self) -> list[Chart]:
         return [c for row in self.rows for c, _, _ in row if isinstance(c, Chart)]
@@ -144,6 +167,16 @@ def measure(code: str) -> str:
 
 def measure_title(code: str) -> str:
     return next(m for m in load_measures() if m.code == code).title()
+
+
+def measure_format(code: str) -> str:
+    return next(m for m in load_measures() if m.code == code).format
+
+
+def measure_card(key: str, code: str) -> Cell:
+    """A card of a display measure: its title, unit, format and table from the dictionary."""
+    m = next(m for m in load_measures() if m.code == code)
+    return (big_number(key, m.title(), m.table, m.column_name, m.format), 2, 28)
 
 
 def cockpit(scale: str = BANK) -> Dashboard:
@@ -437,9 +470,12 @@ def performance() -> Dashboard:
 
 
 def all_dashboards() -> list[Dashboard]:
-    """The six dashboards, then the 支行 (万元) copies of the three with money cards."""
+    """The six dashboards, the 支行 (万元) copies of the three with money cards, then
+    客户经营 (issue 15; last, so the bundle-local chart ids of the others stay)."""
+    from dagster_project.superset.customer_dashboard import customer_ops
+
     return [cockpit(), inclusive(), asset_quality(), visits(), policy_lapse(), performance(),
-            cockpit(BRANCH), inclusive(BRANCH), asset_quality(BRANCH)]
+            cockpit(BRANCH), inclusive(BRANCH), asset_quality(BRANCH), customer_ops()]
 
 
 def for_org_level(slug: str, level: int | None) -> str:

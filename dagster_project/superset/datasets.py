@@ -164,6 +164,8 @@ def org_flags() -> Dataset:
 
 def all_datasets() -> list[Dataset]:
     """Every governed dataset, in one list (row-level security covers each)."""
+    from dagster_project.superset.customer_datasets import customer_datasets
     from dagster_project.superset.detail_datasets import detail_datasets
 
-    return [indicator_leaf(), indicator_customer(), org_flags(), *detail_datasets()]
+    return [indicator_leaf(), indicator_customer(), org_flags(), *detail_datasets(),
+            *customer_datasets()]

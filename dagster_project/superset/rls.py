@@ -11,7 +11,10 @@ level 3), each with a Regular RLS rule on every governed dataset:
 ``lvl2_org_no = '<org>'`` or ``lvl3_org_no = '<org>'``. A user holding one of these
 roles plus the reader role sees only that subtree's rows, in every chart, filter and
 (with ``RLS_IN_SQLLAB``) SQL Lab query; the province row has no lvl2_org_no, so it is
-hidden too. The analyst role (分析员) adds Explore and SQL Lab on the serving database,
+hidden too. Rows about single customers (the 客户经营 datasets) fail closed further:
+a Base rule filters them to no rows for any user who holds neither an org role, nor
+the province role, nor Admin, so a reader given no org by mistake sees no customer.
+The analyst role (分析员) adds Explore and SQL Lab on the serving database,
 read-only (issue 13). :func:`access_problems` lists any dataset a restricted user
 could read without a rule; ``puhui superset check --url`` and the tests run it.
 Everything is idempotent: names are looked up before anything is created.
@@ -30,6 +33,7 @@ import duckdb
 
 from dagster_project.superset.bundle import uuid_for
 from dagster_project.superset.client import SupersetClient
+from dagster_project.superset.customer_datasets import CUSTOMER_DATASETS
 from dagster_project.superset.datasets import all_datasets
 
 READER_ROLE = "普惠看板读者"
@@ -45,6 +49,11 @@ SQL_LAB_ROLE = "sql_lab"
 # holding one would read datasets that no RLS rule covers.
 BROAD_PERMISSIONS = ("database_access", "schema_access", "catalog_access",
                      "all_datasource_access", "all_database_access")
+# Superset's own administrators (they import the bundle and see every row).
+ADMIN_ROLE = "Admin"
+# The Base rule on the customer-level datasets: every user outside its roles reads no
+# row of them (Superset applies a Base rule to those who hold none of its roles).
+CUSTOMER_BASE_RULE = "RLS 客户经营 仅限机构角色"
 LEVEL_COLUMN = {2: "lvl2_org_no", 3: "lvl3_org_no"}
 LEVEL_PREFIX = {2: "法人行社", 3: "支行"}
 
@@ -159,26 +168,43 @@ def ensure_analyst_role(client: SupersetClient) -> int:
     return role_id
 
 
+def _sync_rule(client: SupersetClient, rules: dict[str, dict[str, Any]],
+               body: dict[str, Any]) -> None:
+    """Create the rule named body["name"], or put it back as ``body`` says."""
+    existing = rules.get(body["name"])
+    if existing is None:
+        client.post("/api/v1/rowlevelsecurity/", json=body)
+    elif (existing["clause"] != body["clause"]
+          or existing.get("filter_type") != body["filter_type"]
+          or sorted(t["id"] for t in existing["tables"]) != sorted(body["tables"])
+          or sorted(r["id"] for r in existing["roles"]) != sorted(body["roles"])):
+        client.put(f"/api/v1/rowlevelsecurity/{existing['id']}", json=body)
+
+
 def sync_rls(client: SupersetClient, serving_path: Path) -> dict[str, int]:
-    """One role and one RLS rule per legal entity and sub-branch; returns role ids."""
+    """One role and one RLS rule per legal entity and sub-branch, and the Base rule of
+    the customer-level datasets; returns the org role ids."""
     known = _role_ids(client)
-    tables = sorted(governed_datasets(client).values())
+    governed = governed_datasets(client)
+    tables = sorted(governed.values())
     rules = {r["name"]: r for r in client.list_all(
-        "rowlevelsecurity", ["id", "name", "clause", "roles.id", "tables.id"])}
+        "rowlevelsecurity", ["id", "name", "filter_type", "clause", "roles.id", "tables.id"])}
     out: dict[str, int] = {}
     for org in org_roles(serving_path):
         role_id = ensure_role(client, org.role_name, known)
         out[org.role_name] = role_id
-        body = {"name": f"RLS {org.role_name}", "filter_type": "Regular",
-                "tables": tables, "roles": [role_id], "clause": org.clause,
-                "group_key": "org", "description": f"{org.org_name} 只看本机构及下辖机构"}
-        existing = rules.get(body["name"])
-        if existing is None:
-            client.post("/api/v1/rowlevelsecurity/", json=body)
-        elif (existing["clause"] != org.clause
-              or sorted(t["id"] for t in existing["tables"]) != tables
-              or [r["id"] for r in existing["roles"]] != [role_id]):
-            client.put(f"/api/v1/rowlevelsecurity/{existing['id']}", json=body)
+        _sync_rule(client, rules, {
+            "name": f"RLS {org.role_name}", "filter_type": "Regular", "tables": tables,
+            "roles": [role_id], "clause": org.clause, "group_key": "org",
+            "description": f"{org.org_name} 只看本机构及下辖机构"})
+    # Customer rows fail closed: exempt are Admin, the province-wide readers and the org
+    # roles (whose own Regular rule above still narrows them to their subtree).
+    exempt = [known[ADMIN_ROLE], ensure_role(client, PROVINCE_ROLE, known), *out.values()]
+    _sync_rule(client, rules, {
+        "name": CUSTOMER_BASE_RULE, "filter_type": "Base",
+        "tables": sorted(governed[k] for k in CUSTOMER_DATASETS), "roles": sorted(exempt),
+        "clause": "1 = 0", "group_key": None,
+        "description": "客户级数据（客户经营）只对管理员、全省看板与各机构角色可见，其他用户无行"})
     return out
 
 
@@ -186,8 +212,9 @@ def sync_dashboard_roles(client: SupersetClient, serving_path: Path) -> dict[str
     """Who opens which copy of a dashboard with money cards (Superset DASHBOARD_RBAC).
 
     The 亿元 dashboards go to the province role and every 法人行社 role, the 万元
-    copies to every 支行 role; dashboards with no money card keep no roles (everyone
-    with the reader role). A user holding none of a dashboard's roles is refused it,
+    copies to every 支行 role; 客户经营 (customer rows) to the province role and every
+    org role; dashboards with no money card keep no roles (everyone with the reader
+    role). A user holding none of a dashboard's roles is refused it,
     so access still fails closed; what rows they see is still their RLS rule's.
     Returns {dashboard slug: role names}.
     """
@@ -195,6 +222,7 @@ def sync_dashboard_roles(client: SupersetClient, serving_path: Path) -> dict[str
         BANK_VIEW,
         BRANCH_VIEW,
         EVERYONE,
+        ORG_VIEW,
         all_dashboards,
     )
 
@@ -207,6 +235,7 @@ def sync_dashboard_roles(client: SupersetClient, serving_path: Path) -> dict[str
         EVERYONE: [],
         BANK_VIEW: [PROVINCE_ROLE, *(o.role_name for o in orgs if o.level == 2)],
         BRANCH_VIEW: [o.role_name for o in orgs if o.level == 3],
+        ORG_VIEW: [PROVINCE_ROLE, *(o.role_name for o in orgs)],
     }
     out: dict[str, list[str]] = {}
     for dash in all_dashboards():

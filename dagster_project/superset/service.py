@@ -58,11 +58,13 @@ def running(settings: Settings, port: int | None = None) -> Iterator[server.Supe
 
 def take_screenshots(settings: Settings, base_url: str, out_dir: Path = SCREENSHOT_DIR,
                      slugs: list[str] | None = None, user: str = server.ADMIN_USER,
-                     password_file: Path | None = None, state: bool = False) -> list[Path]:
+                     password_file: Path | None = None, state: bool = False,
+                     picks: dict[str, str] | None = None) -> list[Path]:
     """Headless-Chromium PNGs of dashboards, logged in through the login form.
 
     With ``state``, each PNG gets a ``<slug>.json`` beside it: the filter bar's
-    selected values and the big-number cards' texts as the user sees them.
+    selected values and the big-number cards' texts as the user sees them. ``picks``
+    chooses filter values before the shot, by filter name (客户经营's 客户号).
     """
     slugs = slugs or [d.slug for d in all_dashboards()]
     pw_file = password_file or settings.superset_home / "admin_password"
@@ -76,7 +78,8 @@ def take_screenshots(settings: Settings, base_url: str, out_dir: Path = SCREENSH
     res = subprocess.run(
         [str(py), str(BROWSER_SCRIPT), "--url", base_url, "--user", user,
          "--password-file", str(pw_file), "--out", str(out_dir),
-         *(["--state"] if state else []), *slugs],
+         *(["--state"] if state else []),
+         *(f"--pick={name}={value}" for name, value in (picks or {}).items()), *slugs],
         capture_output=True, text=True, check=False)
     if res.returncode != 0:
         raise RuntimeError(f"screenshots failed:\n{res.stderr[-3000:]}")

@@ -9,3 +9,24 @@
         case when {{ rel }}.lvl4_org_name is not null then {{ rel }}.lvl4_org_name
              when {{ rel }}.org_level >= 2 then '（本级）' end as lvl4_org_name
 {%- endmacro %}
+
+{#- The same path for a customer-operations row, whose org is the customer's owner
+    (customer-ops.md §1): CUST_INFO.mgr_no may be empty and is not checked against
+    CUST_MGR, so a customer can have no owner org on D. Such a row reads
+    （无管户机构）, not 省联社本级; with no lvl2_org_no, row-level security shows it
+    to province-wide readers only. `rel` is int_org_paths joined on the owner org. -#}
+{% macro owner_path_names(rel) -%}
+    case when {{ rel }}.org_no is null then '（无管户机构）'
+         else coalesce({{ rel }}.lvl2_org_name, '（省联社本级）') end as lvl2_org_name,
+        case when {{ rel }}.lvl3_org_name is not null then {{ rel }}.lvl3_org_name
+             when {{ rel }}.org_level >= 2 then '（本级）' end as lvl3_org_name,
+        case when {{ rel }}.lvl4_org_name is not null then {{ rel }}.lvl4_org_name
+             when {{ rel }}.org_level >= 2 then '（本级）' end as lvl4_org_name
+{%- endmacro %}
+
+{#- A manager as one filter option: 赵玉兰（M0000001）. Names repeat in a bank, numbers
+    do not; a customer with no manager reads （无管户客户经理）. -#}
+{% macro mgr_label(mgr_no, mgr_name) -%}
+    case when coalesce({{ mgr_no }}, '') = '' then '（无管户客户经理）'
+         else coalesce({{ mgr_name }}, '') || '（' || {{ mgr_no }} || '）' end
+{%- endmacro %}

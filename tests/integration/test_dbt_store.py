@@ -34,7 +34,12 @@ COMPARED = ("indicator_value", "mgr_indicator_value", "org_indicator_wide", "mgr
             "serving.srv_indicator_customer", "serving.srv_loan_migration",
             "serving.srv_org_flags_daily", "serving.srv_visit_points", "serving.srv_grid_points",
             # customer operations (customer-ops.md §2-§5, issue 15)
-            "customer_profile", "customer_tag", "opportunity_event", "precredit")
+            "customer_profile", "customer_tag", "opportunity_event", "precredit",
+            # the 客户经营 serving tables (issue 15): srv_opportunity reads 30 days of
+            # events back from the first date it builds
+            "serving.srv_customer_tag", "serving.srv_customer_tag_overlap",
+            "serving.srv_opportunity", "serving.srv_precredit", "serving.srv_customer_lookup")
+
 
 
 @dataclass
@@ -63,13 +68,18 @@ def _q(settings: Settings, sql: str) -> list[tuple]:
         con.close()
 
 
+def _qualified(table: str) -> str:
+    """``schema.name`` of a compared table; a bare name is a mart."""
+    return table if "." in table else f"marts.{table}"
+
+
 def _differences(a: Settings, b: Settings, table: str) -> int:
     """Rows in one warehouse's ``table`` (``marts.`` unless qualified) and not the other's.
 
     DOUBLE columns are summed per group of the other columns and compared to 1e-9
     relative: a sum of doubles in another order (a full refresh aggregates all dates
     at once) may differ in the last bit, and that is not a difference of figures."""
-    table = table if "." in table else f"marts.{table}"
+    table = _qualified(table)
     schema, name = table.split(".")
     con = duckdb.connect()
     try:
@@ -167,8 +177,7 @@ def test_year_start_change_uses_31_december(built: Built) -> None:
 
 @pytest.mark.parametrize("table", COMPARED)
 def test_incremental_nights_equal_full_refresh(built: Built, table: str) -> None:
-    qualified = table if "." in table else f"marts.{table}"
-    assert _q(built.full, f"select count(*) from {qualified}")[0][0] > 0
+    assert _q(built.full, f"select count(*) from {_qualified(table)}")[0][0] > 0
     assert _differences(built.incremental, built.full, table) == 0
 
 
@@ -195,10 +204,15 @@ def test_rebuild_from_a_redelivered_date_equals_full_refresh(
     con.execute("update marts.precredit set score = -1 where biz_date >= date '2025-12-30'")
     con.execute("insert into marts.opportunity_event select * from marts.opportunity_event "
                 "where biz_date >= date '2025-12-30'")
+    # the open opportunities of a rebuilt date include events raised before from_date
+    # (srv_opportunity reads them back 30 days): a rebuild that missed them would drop rows
+    con.execute("update serving.srv_opportunity set amount = -1 "
+                "where biz_date >= date '2025-12-30'")
     con.close()
     build(again, from_date="20251230")
     for table in ("indicator_value", "org_indicator_wide", "dim_customer", "precredit",
-                  "opportunity_event"):
+                  "opportunity_event", "serving.srv_opportunity",
+                  "serving.srv_customer_lookup"):
         assert _differences(again, built.full, table) == 0
 
 

@@ -55,9 +55,9 @@ KEY = "push-test-key"
 BRANCH, OUTLET = "300011", "400111"  # 支行 and its 网点 (data.py's org tree)
 SUBTREE = {OUTLET: {OUTLET}, BRANCH: {BRANCH, OUTLET}}
 MAIL = {OUTLET: "outlet@bank.example", BRANCH: "branch@bank.example"}
-# the dashboard a reader of the org may open: a 支行's is the 万元 copy of the cockpit
-LINK = {OUTLET: "http://127.0.0.1:8088/superset/dashboard/cockpit/",
-        BRANCH: "http://127.0.0.1:8088/superset/dashboard/cockpit-branch/"}
+# the dashboard with each manager's open opportunities: 客户经营, one copy for every level
+LINK = {OUTLET: "http://127.0.0.1:8088/superset/dashboard/customer-ops/",
+        BRANCH: "http://127.0.0.1:8088/superset/dashboard/customer-ops/"}
 # what must never reach a message: ID numbers, phones, personal names in clear (the
 # managers' names are meant to be there)
 SECRET_VALUES = frozenset(

@@ -309,13 +309,16 @@ def test_a_branch_user_opens_the_wan_yuan_copies_and_is_refused_the_yi_yuan_ones
         BANK_VIEW,
         BRANCH_VIEW,
         EVERYONE,
+        ORG_VIEW,
         all_dashboards,
     )
 
     by = {a: {d.slug for d in all_dashboards() if d.audience == a}
-          for a in (EVERYONE, BANK_VIEW, BRANCH_VIEW)}
+          for a in (EVERYONE, BANK_VIEW, BRANCH_VIEW, ORG_VIEW)}
     assert by[BANK_VIEW] == {"cockpit", "inclusive", "asset-quality"}
     assert by[BRANCH_VIEW] == {s + "-branch" for s in by[BANK_VIEW]}
+    # 客户经营 (customer rows): the province role and every org role, one copy for all
+    assert by[ORG_VIEW] == {"customer-ops"}
     assets_io.import_bundle(superset_stack.admin, superset_stack.serving_path)
     assert _slugs(superset_stack.admin) == set().union(*by.values())
     base = superset_stack.server.base_url
@@ -327,14 +330,14 @@ def test_a_branch_user_opens_the_wan_yuan_copies_and_is_refused_the_yi_yuan_ones
         who, client, _ = _login(superset_stack, users, prefix)
         cases.append((who, client, mine, other))
     for who, client, mine, other in cases:
-        assert _slugs(client) == by[EVERYONE] | by[mine], who
+        assert _slugs(client) == by[EVERYONE] | by[mine] | by[ORG_VIEW], who
         for slug in by[other]:
             r = client.session.get(f"{base}/api/v1/dashboard/{slug}", timeout=60)
             assert r.status_code in (403, 404), (who, slug, r.status_code)
             page = client.session.get(f"{base}/superset/dashboard/{slug}/", timeout=60,
                                       allow_redirects=False)
             assert page.status_code in (302, 403, 404), (who, slug)
-        for slug in by[mine] | by[EVERYONE]:
+        for slug in by[mine] | by[EVERYONE] | by[ORG_VIEW]:
             r = client.session.get(f"{base}/api/v1/dashboard/{slug}", timeout=60)
             assert r.status_code == 200, (who, slug, r.status_code)
 

@@ -1,9 +1,10 @@
 {# CUST_INFO's name masked to its first character + '*' for every customer, apart from
    stg_t1__customers (which selects no name). Ingestion already masks personal names
    (cust_type 1 and 3) this way and keeps enterprise names in clear; here every name
-   is masked, so no name in clear leaves raw (t1-extract-spec §4). The one use is the
-   opportunity push (issue 15), which names the customer to its manager in a group
-   chat: only srv_opportunity_customers reads it. #}
+   is masked, so no name in clear leaves raw (t1-extract-spec §4). Three serving tables
+   read it (issue 15): srv_opportunity_customers for the opportunity push, which names
+   the customer to its manager in a group chat, and srv_opportunity and
+   srv_customer_lookup for the 客户经营 call list and lookup. #}
 with
 
 source as (

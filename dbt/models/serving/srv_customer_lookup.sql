@@ -1,0 +1,158 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
+-- depends_on: {{ ref('int_loaded_dates') }}
+{# 客户查询 of the 客户经营 dashboard (issue 15): one row per D and customer on D with
+   everything the lookup by customer number shows, each from the one table that
+   defines it: the profile (customer_profile, customer-ops.md §2) with its codes named,
+   the name as ingestion masked it (stg_t1__customer_names: 张*), the tags held
+   (srv_customer_tag: customer_tag, §3, named), the events open on D (srv_opportunity) and the pre-credit
+   result (precredit, §5); the owner on D and that org's path for row-level security.
+   Never the ID number or the phone, nor their hashes.
+   What the lookup's one-row tables show is text where it may be empty: dates
+   (YYYY-MM-DD), age, names of codes and the grid read — when there is none, because
+   Superset's table prints an untranslatable N/A for NULL; the pre-credit result is one
+   sentence with its score and limit (准入：评分 64，额度 153,000 元). The numbers stay
+   in their own columns for analysts. #}
+with
+
+profiles as (
+
+    select * from {{ ref('customer_profile') }}
+    where biz_date >= {{ build_from_date() }}
+
+),
+
+names as (
+
+    select biz_date, cust_no, cust_name_masked from {{ ref('stg_t1__customer_names') }}
+    where biz_date >= {{ build_from_date() }}
+
+),
+
+grids as (
+
+    select biz_date, grid_no, grid_name from {{ ref('stg_t1__grids') }}
+    where biz_date >= {{ build_from_date() }}
+
+),
+
+tags as (
+
+    select
+        biz_date,
+        cust_no,
+        count(*) as tag_cnt,
+        string_agg(tag_code, ',' order by tag_code) as tag_codes,
+        string_agg(tag_name, '、' order by tag_code) as tag_names
+    from {{ ref('srv_customer_tag') }}
+    where biz_date >= {{ build_from_date() }}
+    group by biz_date, cust_no
+
+),
+
+events as (
+
+    select
+        biz_date,
+        cust_no,
+        count(*) as open_event_cnt,
+        string_agg(event_type_name
+                   || case when due_date is not null then '（到期' || due_dt || '）' else '' end,
+                   '；' order by follow_up_date, event_type, ref_no) as open_events
+    from {{ ref('srv_opportunity') }}
+    where biz_date >= {{ build_from_date() }}
+    group by biz_date, cust_no
+
+),
+
+precredit as (
+
+    select biz_date, cust_no, admitted, reject_reason, score, limit_amt
+    from {{ ref('precredit') }}
+    where biz_date >= {{ build_from_date() }}
+
+),
+
+managers as (
+
+    select biz_date, mgr_no, mgr_name from {{ ref('stg_t1__customer_managers') }}
+    where biz_date >= {{ build_from_date() }}
+
+),
+
+paths as (
+
+    select biz_date, org_no, org_name, org_level, lvl2_org_no, lvl2_org_name, lvl3_org_no,
+        lvl3_org_name, lvl4_org_name
+    from {{ ref('int_org_paths') }}
+    where biz_date >= {{ build_from_date() }}
+
+),
+
+final as (
+
+    select
+        profiles.biz_date,
+        strftime(profiles.biz_date, '%Y-%m-%d') as biz_dt,
+        profiles.cust_no,
+        names.cust_name_masked,
+        profiles.cust_type,
+        {{ decode_code('cust_type', 'profiles.cust_type') }} as cust_type_name,
+        profiles.age,
+        coalesce(cast(profiles.age as varchar), '—') as age_text,
+        coalesce({{ decode_code('farmer_flag', 'profiles.farmer_flag') }}, '—') as farmer_flag_name,
+        coalesce({{ decode_code('education', 'profiles.education') }}, '—') as education_name,
+        coalesce({{ decode_code('marital', 'profiles.marital') }}, '—') as marital_name,
+        profiles.region_code,
+        profiles.grid_no,
+        coalesce(grids.grid_name, '—') as grid_name,
+        profiles.dep_bal,
+        profiles.dep_davg_mtd,
+        profiles.dep_tier,
+        profiles.loan_bal,
+        profiles.credit_amt,
+        profiles.mobile_txn_30d,
+        profiles.last_txn_date,
+        coalesce(strftime(profiles.last_txn_date, '%Y-%m-%d'), '—') as last_txn_dt,
+        profiles.last_visit_date,
+        coalesce(strftime(profiles.last_visit_date, '%Y-%m-%d'), '—') as last_visit_dt,
+        profiles.policy_cnt,
+        coalesce(tags.tag_cnt, 0) as tag_cnt,
+        tags.tag_codes,
+        coalesce(tags.tag_names, '（无）') as tag_names,
+        coalesce(events.open_event_cnt, 0) as open_event_cnt,
+        coalesce(events.open_events, '（无）') as open_events,
+        precredit.admitted as precredit_admitted,
+        case
+            when precredit.cust_no is null then '不参评（对公客户）'
+            when precredit.admitted then
+                '准入：评分 ' || precredit.score || '，额度 '
+                || format('{:,}', cast(precredit.limit_amt as bigint)) || ' 元'
+            else '未准入：' || {{ decode_code('reject_reason', 'precredit.reject_reason') }}
+                || '（评分 ' || precredit.score || '）'
+        end as precredit_result,
+        precredit.reject_reason as precredit_reject_reason,
+        precredit.score as precredit_score,
+        precredit.limit_amt as precredit_limit_amt,
+        profiles.mgr_no,
+        managers.mgr_name,
+        {{ mgr_label('profiles.mgr_no', 'managers.mgr_name') }} as mgr_label,
+        profiles.org_no,
+        paths.org_name,
+        paths.org_level,
+        {{ owner_path_names('paths') }},
+        paths.lvl2_org_no,
+        paths.lvl3_org_no
+    from profiles
+    left join names on names.biz_date = profiles.biz_date and names.cust_no = profiles.cust_no
+    left join grids on grids.biz_date = profiles.biz_date and grids.grid_no = profiles.grid_no
+    left join tags on tags.biz_date = profiles.biz_date and tags.cust_no = profiles.cust_no
+    left join events on events.biz_date = profiles.biz_date and events.cust_no = profiles.cust_no
+    left join precredit
+        on precredit.biz_date = profiles.biz_date and precredit.cust_no = profiles.cust_no
+    left join managers
+        on managers.biz_date = profiles.biz_date and managers.mgr_no = profiles.mgr_no
+    left join paths on paths.biz_date = profiles.biz_date and paths.org_no = profiles.org_no
+
+)
+
+select * from final
