@@ -11,9 +11,10 @@ level 3), each with a Regular RLS rule on every governed dataset:
 ``lvl2_org_no = '<org>'`` or ``lvl3_org_no = '<org>'``. A user holding one of these
 roles plus the reader role sees only that subtree's rows, in every chart, filter and
 (with ``RLS_IN_SQLLAB``) SQL Lab query; the province row has no lvl2_org_no, so it is
-hidden too. Rows about single customers (the 客户经营 datasets) fail closed further:
-a Base rule filters them to no rows for any user who holds neither an org role, nor
-the province role, nor Admin, so a reader given no org by mistake sees no customer.
+hidden too. A user with no org role fails closed as well: a Base rule on every
+governed dataset filters it to no rows for any user who holds neither an org role,
+nor the province role, nor Admin, so a reader given no org by mistake sees nothing
+(not the province, and no customer of the 客户经营 datasets).
 The analyst role (分析员) adds Explore and SQL Lab on the serving database,
 read-only (issue 13). :func:`access_problems` lists any dataset a restricted user
 could read without a rule; ``puhui superset check --url`` and the tests run it.
@@ -33,7 +34,6 @@ import duckdb
 
 from dagster_project.superset.bundle import uuid_for
 from dagster_project.superset.client import SupersetClient
-from dagster_project.superset.customer_datasets import CUSTOMER_DATASETS
 from dagster_project.superset.datasets import all_datasets
 
 READER_ROLE = "普惠看板读者"
@@ -51,9 +51,10 @@ BROAD_PERMISSIONS = ("database_access", "schema_access", "catalog_access",
                      "all_datasource_access", "all_database_access")
 # Superset's own administrators (they import the bundle and see every row).
 ADMIN_ROLE = "Admin"
-# The Base rule on the customer-level datasets: every user outside its roles reads no
-# row of them (Superset applies a Base rule to those who hold none of its roles).
-CUSTOMER_BASE_RULE = "RLS 客户经营 仅限机构角色"
+# The Base rule on every governed dataset: a user outside its roles (Admin, the
+# province role, the org roles) reads no row (Superset applies a Base rule to those
+# who hold none of its roles), so being given no org fails closed.
+BASE_RULE = "RLS 仅限机构角色"
 LEVEL_COLUMN = {2: "lvl2_org_no", 3: "lvl3_org_no"}
 LEVEL_PREFIX = {2: "法人行社", 3: "支行"}
 
@@ -182,8 +183,8 @@ def _sync_rule(client: SupersetClient, rules: dict[str, dict[str, Any]],
 
 
 def sync_rls(client: SupersetClient, serving_path: Path) -> dict[str, int]:
-    """One role and one RLS rule per legal entity and sub-branch, and the Base rule of
-    the customer-level datasets; returns the org role ids."""
+    """One role and one RLS rule per legal entity and sub-branch, and the Base rule
+    that leaves every other user no row; returns the org role ids."""
     known = _role_ids(client)
     governed = governed_datasets(client)
     tables = sorted(governed.values())
@@ -197,14 +198,13 @@ def sync_rls(client: SupersetClient, serving_path: Path) -> dict[str, int]:
             "name": f"RLS {org.role_name}", "filter_type": "Regular", "tables": tables,
             "roles": [role_id], "clause": org.clause, "group_key": "org",
             "description": f"{org.org_name} 只看本机构及下辖机构"})
-    # Customer rows fail closed: exempt are Admin, the province-wide readers and the org
-    # roles (whose own Regular rule above still narrows them to their subtree).
+    # A user with no org fails closed: exempt are Admin, the province-wide readers and
+    # the org roles (whose own Regular rule above still narrows them to their subtree).
     exempt = [known[ADMIN_ROLE], ensure_role(client, PROVINCE_ROLE, known), *out.values()]
     _sync_rule(client, rules, {
-        "name": CUSTOMER_BASE_RULE, "filter_type": "Base",
-        "tables": sorted(governed[k] for k in CUSTOMER_DATASETS), "roles": sorted(exempt),
-        "clause": "1 = 0", "group_key": None,
-        "description": "客户级数据（客户经营）只对管理员、全省看板与各机构角色可见，其他用户无行"})
+        "name": BASE_RULE, "filter_type": "Base", "tables": tables,
+        "roles": sorted(exempt), "clause": "1 = 0", "group_key": None,
+        "description": "只有管理员、全省看板与各机构角色可见数据；未分配机构的用户无行"})
     return out
 
 
@@ -267,10 +267,12 @@ def access_problems(client: SupersetClient) -> list[str]:
 
     Restricted: the org roles, and the reader and analyst roles they are given with.
     Flags (1) a restricted role holding a database-, schema- or all-datasets
-    permission, and (2) a dataset that a user with an org role (or an org role together
+    permission, (2) a dataset that a user with an org role (or an org role together
     with the reader and analyst roles, before any user exists) can read while no RLS
-    rule on that dataset names one of their org roles. Datasets an admin adds later
-    are listed by Superset, not by the bundle, so they are checked too.
+    rule on that dataset names one of their org roles, and (3) a governed dataset the
+    Base rule does not cover, which a reader given no org would read whole. Datasets
+    an admin adds later are listed by Superset, not by the bundle, so they are checked
+    too.
     """
     roles = _role_ids(client)
     perms = {rid: client.get(f"/api/v1/security/roles/{rid}/permissions/")["result"]
@@ -287,10 +289,13 @@ def access_problems(client: SupersetClient) -> list[str]:
     dataset_perm = _dataset_perms(client)
     table_of = {v: k for k, v in dataset_perm.items()}
     covered: dict[int, set[int]] = {}  # role id -> dataset ids its RLS rules cover
+    based: set[int] = set()  # datasets the Base rule leaves no row to a user without org
     for rule in client.list_all("rowlevelsecurity",
-                                ["id", "filter_type", "roles.id", "tables.id"]):
+                                ["id", "name", "filter_type", "roles.id", "tables.id"]):
         if rule["filter_type"] != "Regular":
-            continue  # a Base rule exempts its roles and filters everyone else
+            if rule["name"] == BASE_RULE:  # exempts its roles and filters everyone else
+                based.update(t["id"] for t in rule["tables"])
+            continue
         for r in rule["roles"]:
             covered.setdefault(r["id"], set()).update(t["id"] for t in rule["tables"])
 
@@ -318,6 +323,11 @@ def access_problems(client: SupersetClient) -> list[str]:
         for ds in sorted(readable(role_ids) - ruled):
             problems.append(f"{who} can read dataset {dataset_perm[ds]} and no row-level "
                             "security rule of their org covers it")
+    for key, ds in sorted(governed_datasets(client).items()):
+        if ds not in based:
+            problems.append(f"the Base rule {BASE_RULE} does not cover dataset {key}: a "
+                            "reader given no org role would read it whole (re-import: "
+                            "`puhui superset import`)")
     return problems
 
 

@@ -5,7 +5,7 @@ as the dashboard sets them, none picked but the date, row-level security doing t
 rest) and gets the serving tables filtered to their org; the whitelist is also checked
 against the contract's own tables (precredit, customer_profile) and the org tree, so a
 wrong owner path in srv_* would show. The lookup returns the masked name, never an ID
-number or phone; a reader holding no org role sees no customer and not the dashboard.
+number or phone; a reader holding no org role sees no row and not the dashboard.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from dagster_project.superset import assets_io, bundle, rls, service
 from dagster_project.superset.client import SupersetClient
 from dagster_project.superset.customer_dashboard import LOOKUP_CHARTS, customer_ops
 from dagster_project.superset.customer_datasets import CUSTOMER_DATASETS
+from dagster_project.superset.datasets import all_datasets
 
 pytestmark = [pytest.mark.superset, pytest.mark.slow]
 
@@ -310,31 +311,38 @@ def test_no_id_number_or_its_hash_in_any_customer_serving_table(superset_stack) 
 
 # --- fails closed -----------------------------------------------------------------------
 
-def test_a_reader_without_an_org_role_sees_no_customer_and_not_the_dashboard(
+def test_a_reader_without_an_org_role_sees_no_row_and_not_the_dashboard(
         superset_stack, demo_users, biz_dt: str) -> None:
     """A user given the reader role but no org role (and not 全省看板) by mistake: the
-    Base rule leaves them no row of any customer dataset, and DASHBOARD_RBAC refuses
-    them 客户经营. The demo users, each with an org or the province role, still see rows."""
+    Base rule leaves them no row of any governed dataset (no customer, and not the
+    province's figures either), and DASHBOARD_RBAC refuses them 客户经营. The demo
+    users, each with an org or the province role, still see rows."""
     admin = superset_stack.admin
     roles = {r["name"]: r["id"] for r in admin.list_all("security/roles", ["id", "name"])}
     rules = {r["name"]: r for r in admin.list_all(
         "rowlevelsecurity", ["name", "filter_type", "clause", "roles.id", "tables.id"])}
-    base = rules[rls.CUSTOMER_BASE_RULE]
+    base = rules[rls.BASE_RULE]
     assert (base["filter_type"], base["clause"]) == ("Base", "1 = 0")
     ds = assets_io.ids_by_uuid(admin, "dataset")
+    governed = {d.key: d for d in all_datasets()}
     assert sorted(t["id"] for t in base["tables"]) == sorted(
-        ds[bundle.uuid_for("dataset", k)] for k in CUSTOMER_DATASETS)
+        ds[bundle.uuid_for("dataset", k)] for k in governed)
+    assert {r["id"] for r in base["roles"]} == {
+        roles["Admin"], roles[rls.PROVINCE_ROLE],
+        *(i for n, i in roles.items() if n.startswith(("法人行社_", "支行_")))}
     password = secrets.token_urlsafe(12)
     uid = rls.ensure_user(admin, "demo_no_org", password,
                           [roles[rls.READER_ROLE], roles[rls.GAMMA_ROLE]], "演示", "无机构")
     try:
         nobody = SupersetClient(superset_stack.server.base_url, "demo_no_org", password)
-        for key in sorted(CUSTOMER_DATASETS):
+        for key, spec in sorted(governed.items()):
+            names = {c["column_name"] for c in spec.columns}
+            col = next(c for c in ("cust_no", "org_no", "lvl2_org_no", "biz_dt")
+                       if c in names)
             qc = {"datasource": {"id": ds[bundle.uuid_for("dataset", key)], "type": "table"},
                   "force": True, "queries": [{
-                      "columns": ["cust_no" if key != "srv_customer_tag_overlap" else "org_no"],
-                      "metrics": [], "filters": [{"col": "biz_dt", "op": "IN", "val": [biz_dt]}],
-                      "row_limit": 100000, "orderby": [], "extras": {}}],
+                      "columns": [col], "metrics": [], "filters": [], "row_limit": 100000,
+                      "orderby": [], "extras": {}}],
                   "result_format": "json", "result_type": "full"}
             assert assets_io.chart_data(nobody, qc) == [], key
             assert assets_io.chart_data(admin, qc), key  # admin is exempt
@@ -344,8 +352,21 @@ def test_a_reader_without_an_org_role_sees_no_customer_and_not_the_dashboard(
         r = nobody.session.get(f"{superset_stack.server.base_url}/api/v1/dashboard/"
                                f"{DASH.slug}", timeout=60)
         assert r.status_code in (403, 404), r.status_code
+        assert rls.access_problems(admin) == []  # seeing nothing is no leak
+        # a Base rule that lost a dataset (an admin's edit) is flagged, and would leak
+        rule = next(r for r in admin.list_all("rowlevelsecurity", ["id", "name"])
+                    if r["name"] == rls.BASE_RULE)
+        dropped = ds[bundle.uuid_for("dataset", "srv_customer_lookup")]
+        admin.put(f"/api/v1/rowlevelsecurity/{rule['id']}", json={
+            "name": rls.BASE_RULE, "filter_type": "Base", "clause": "1 = 0",
+            "group_key": None, "roles": sorted(r["id"] for r in base["roles"]),
+            "tables": sorted(t["id"] for t in base["tables"] if t["id"] != dropped)})
+        problems = rls.access_problems(admin)
+        assert len(problems) == 1 and "srv_customer_lookup" in problems[0], problems
     finally:
         admin.delete(f"/api/v1/security/users/{uid}")
+        rls.sync_access(admin, superset_stack.serving_path)
+    assert rls.access_problems(admin) == []
     for level in LEVELS:  # the demo users hold an org or the province role: they read rows
         _, client, _ = _user(superset_stack, demo_users, level)
         (row,) = _ask(client, admin, "custops_customers", biz_dt)

@@ -276,10 +276,10 @@ def test_demo_users_exist_for_each_level_and_rerunning_changes_nothing(
                         "select 1 from dim_org where org_level in (2, 3)"))
     assert len([r for r in roles if r.startswith(("法人行社_", "支行_"))]) == n_orgs
     rules = [r["name"] for r in superset_stack.admin.list_all("rowlevelsecurity", ["name"])]
-    # one Regular rule per org role, and the Base rule of the customer datasets (客户经营)
+    # one Regular rule per org role, and the Base rule that leaves a user without org no row
     assert sorted(rules) == sorted([*(f"RLS {r}" for r in roles
                                       if r.startswith(("法人行社_", "支行_"))),
-                                    rls.CUSTOMER_BASE_RULE])
+                                    rls.BASE_RULE])
 
 
 @pytest.mark.parametrize(("level", "column"), [("legal", "lvl2_org_no"), ("branch", "lvl3_org_no")])
