@@ -33,8 +33,8 @@ OWNER_COLUMNS = [
 _OWNED = [*OWNER_COLUMNS, *ORG_COLUMNS, *PATH_COLUMNS, *RLS_COLUMNS]
 CUSTOMER_NO = column("cust_no", "VARCHAR", "客户号")
 CUSTOMER_NAME = column("cust_name_masked", "VARCHAR", "客户名称",
-                       description="CUST_INFO.cust_name as ingestion stored it: first "
-                       "character + * for persons and 个体工商户 (张*).")
+                       description="CUST_INFO.cust_name masked to its first character "
+                       "+ * for every customer, enterprises too (张*).")
 
 
 def customer_tag() -> Dataset:

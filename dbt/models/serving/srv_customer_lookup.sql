@@ -3,7 +3,7 @@
 {# 客户查询 of the 客户经营 dashboard (issue 15): one row per D and customer on D with
    everything the lookup by customer number shows, each from the one table that
    defines it: the profile (customer_profile, customer-ops.md §2) with its codes named,
-   the name as ingestion masked it (stg_t1__customer_names: 张*), the tags held
+   the masked name (stg_t1__customer_names: 张*, enterprises too), the tags held
    (srv_customer_tag: customer_tag, §3, named), the events open on D (srv_opportunity) and the pre-credit
    result (precredit, §5); the owner on D and that org's path for row-level security.
    Never the ID number or the phone, nor their hashes.
