@@ -9,7 +9,10 @@ It writes ``dagster-asset-graph.png`` (the global lineage, one box per group:
 landing → raw → staging → intermediate → marts / indicator store → serving →
 dashboards) and, when the instance has a failed audit check, ``dagster-blocked-check.png``
 (the checks of ``marts/indicator_value``) and ``dagster-blocked-run.png`` (the run
-whose serving step never started). Imports nothing from the project, like
+whose serving step never started). ``--lineage marts/precredit`` also writes
+``dagster-lineage-precredit.png``: the global lineage filtered to the assets on the
+path from ``--lineage-from`` through it to ``--lineage-to`` (the blacklist file → … →
+pre-credit → serving → 客户经营). Imports nothing from the project, like
 superset/browser.py, whose Chromium flags it reuses (Debian's Chromium, no download).
 """
 
@@ -25,7 +28,9 @@ os.environ.setdefault("SE_OFFLINE", "true")
 sys.path.insert(0, str(Path(__file__).with_name("superset")))
 
 from browser import make_driver  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 
 def _settle(driver, seconds: float) -> None:  # noqa: ANN001
@@ -54,6 +59,10 @@ def main() -> None:
     ap.add_argument("--check", default="dep_bal_day_move", help="the failed audit check")
     ap.add_argument("--zoom", type=int, default=0, help="zoom-in clicks on the graph")
     ap.add_argument("--wait", type=float, default=30.0)
+    ap.add_argument("--lineage", default=None,
+                    help="an asset key (marts/precredit) whose lineage to shoot too")
+    ap.add_argument("--lineage-from", default="manual/blacklist_file")
+    ap.add_argument("--lineage-to", default="superset/customer-ops")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     driver = make_driver(1600)
@@ -88,6 +97,22 @@ def main() -> None:
         path = args.out / "dagster-blocked-check.png"
         driver.save_screenshot(str(path))
         print(path)
+        if args.lineage:
+            query = (f'key:"{args.lineage_from}"+ and +key:"{args.lineage}"+ and '
+                     f'+key:"{args.lineage_to}"')
+            driver.get(f"{args.url}/asset-groups")
+            _settle(driver, args.wait)
+            # the selection box is a code editor above the graph (not the "Jump to…"
+            # box of the group list): click into it, then type
+            box = next(el for el in driver.find_elements(By.CSS_SELECTOR, ".cm-editor, "
+                                                          ".CodeMirror, [contenteditable]")
+                       if el.location["x"] > 370 and el.location["y"] < 120)
+            ActionChains(driver).move_to_element(box).click().send_keys(query) \
+                .send_keys(Keys.ENTER).perform()
+            _settle(driver, args.wait)
+            path = args.out / f"dagster-lineage-{args.lineage.rsplit('/', 1)[-1]}.png"
+            driver.save_screenshot(str(path))
+            print(path)
         if args.run_id:
             driver.get(f"{args.url}/runs/{args.run_id}")
             _settle(driver, args.wait)
