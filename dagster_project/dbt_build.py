@@ -136,6 +136,26 @@ def first_unbuilt_date(settings: Settings) -> date | None:
         con.close()
 
 
+def ensure_sources(settings: Settings) -> None:
+    """Create the tables dbt reads that no delivery writes, when missing.
+
+    ``manual.*`` (the blacklist, issue 15) is created by every load, so a warehouse
+    loaded by an earlier version has none until its next delivery: a ``puhui build``
+    or a rebuild from the Dagster UI before that would fail on the missing source.
+    Called before a build writes (never at parse time: the webserver parses while a
+    run may hold the warehouse). Idempotent; a missing warehouse is left alone."""
+    if not settings.warehouse_path.exists():
+        return
+    from dagster_project.manual.schema import ensure_manual
+    from dagster_project.resources.duckdb import connect_warehouse
+
+    con = connect_warehouse(settings, threads=1)
+    try:
+        ensure_manual(con)
+    finally:
+        con.close()
+
+
 def run_dbt(settings: Settings, args: list[str]) -> object:
     """Invoke dbt in-process with the warehouse environment; returns dbt's result."""
     from dbt.cli.main import dbtRunner
@@ -187,6 +207,7 @@ def build(
         # passing it as a literal lets DuckDB skip older row groups of raw.* and
         # limits the data tests to the dates being built
         window = first_unbuilt_date(settings)
+    ensure_sources(settings)
     began = time.perf_counter()
     res = run_dbt(settings, dbt_args(settings, "build", window, full_refresh, select, window))
     seconds = time.perf_counter() - began

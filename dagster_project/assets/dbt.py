@@ -26,7 +26,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.dbt_build import dbt_env, dbt_vars
+from dagster_project.dbt_build import dbt_env, dbt_vars, ensure_sources
 from dagster_project.ingest import meta
 from dagster_project.partitions import BIZ_DATE_PARTITIONS, partition_date
 from dagster_project.resources.dbt import dbt_project, prepare_manifest
@@ -124,6 +124,7 @@ def build_dbt_assets(settings: Settings) -> AssetsDefinition:
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource,
                    settings: ResourceParam[Settings]) -> Iterator[Any]:
         window = build_window(settings, run_partition_keys(context.run.tags))
+        ensure_sources(settings)
         os.environ.update(dbt_env(settings))  # profiles.yml reads the warehouse from here
         settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
         context.log.info(f"dbt build from {window.from_date} through {window.through}")

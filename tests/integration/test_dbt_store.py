@@ -294,3 +294,24 @@ def test_no_pii_column_reaches_marts(built: Built) -> None:
                           "where schema_name in ('staging', 'intermediate', 'marts')")
     assert cols
     assert [(t, c) for t, c in cols if c in pii] == []
+
+
+def test_a_warehouse_from_before_the_blacklist_builds(built: Built,
+                                                      tmp_path: Path) -> None:
+    """A warehouse loaded by a version without customer operations has no ``manual``
+    schema until its next delivery; ``puhui build`` (and a rebuild from the Dagster UI)
+    must not fail on the blacklist source before then, and with no list nobody is
+    refused for BLACKLIST."""
+    old = Settings(home=tmp_path / "old")
+    old.home.mkdir(parents=True)
+    shutil.copy(built.full.warehouse_path, old.warehouse_path)
+    con = duckdb.connect(str(old.warehouse_path))
+    con.execute("drop schema manual cascade")
+    con.close()
+    build(old, from_date="20260104")
+    assert _q(old, "select count(*) from manual.blacklist_current") == [(0,)]
+    (rows, blacklisted), = _q(old, "select count(*), count(*) filter (where reject_reason "
+                                   "= 'BLACKLIST') from marts.precredit "
+                                   "where biz_date = date '2026-01-04'")
+    assert rows > 0 and blacklisted == 0
+    assert _differences(old, built.full, "precredit") == 0

@@ -1,0 +1,139 @@
+"""What customer operations (issue 15) add to a night's dbt build.
+
+    uv run python bench/bench_custops.py --home /data/night30 --date 2025-11-10 --rounds 2
+
+``--home`` is a PUHUI_HOME published through ``--date`` (prepared with ``puhui run``,
+untimed). Each round rebuilds ``--date`` alone twice, each in its own process under
+``/usr/bin/time -v``: once with every dbt node (what ``puhui build --from-date`` runs,
+the dbt step of a night: the date's models and their data tests) and once without
+the customer-operations nodes (:data:`CUSTOMER_OPS`: the blacklist, the ID hashes,
+the masked names, the per-customer intermediates, the four contract tables and the
+客户经营 serving tables, with their tests). The two alternate, so load drifts on a
+shared machine touch both alike. Rebuilding the last date replaces its rows with the
+same rows, so the home ends as it began.
+
+Reported: wall, CPU (user + system) and peak RSS of each run, their medians and the
+ratio with / without (the issue's target: at most +30 %), and the customer-operations
+nodes' own times from dbt's ``run_results.json``. Results are appended to
+``bench/out/bench_custops.jsonl``.
+
+A home built before customer operations existed gets one untimed build first, which
+builds their tables for every loaded date (they are new incremental models).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_night import _time_v, _wall  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "out" / "bench_custops.jsonl"
+
+# Every model of customer operations: the ones that read what only they read, and
+# everything downstream of them (dbt's "+" suffix). `dbt ls` of it lists 17 models.
+CUSTOMER_OPS = ("stg_manual__blacklist_entries+ stg_t1__customer_id_hashes+ "
+                "stg_t1__customer_names+ int_customer_deposits_summed+ "
+                "int_customer_activity_counted+ int_customers_profiled+")
+
+# One dbt build of the window [day, day] in process, as dbt_build.build(from_date=day)
+# runs it, optionally without some nodes; prints dbt's per-node times as JSON.
+_BUILD = """
+import json, sys
+from dagster_project import dbt_build
+from dagster_project.settings import get_settings
+from datetime import date
+s = get_settings()
+day = date.fromisoformat(sys.argv[1])
+dbt_build.ensure_sources(s)
+args = dbt_build.dbt_args(s, "build", day, False, None, day)
+if sys.argv[2]:
+    args += ["--exclude", sys.argv[2]]
+res = dbt_build.run_dbt(s, args)
+if not res.success:
+    raise SystemExit("dbt build failed")
+done = json.loads((s.dbt_target_dir / "run_results.json").read_text())
+print("NODES " + json.dumps({r["unique_id"]: r["execution_time"] for r in done["results"]}))
+"""
+
+
+def _has_custops(home: Path) -> bool:
+    import duckdb
+
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return bool(con.execute("select count(*) from duckdb_tables() where "
+                                "schema_name = 'marts' and table_name = 'precredit'")
+                    .fetchone()[0])
+
+
+def build(home: Path, day: date, exclude: str) -> dict[str, object]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
+    env["PUHUI_HOME"] = str(home)
+    done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", _BUILD,
+                           day.isoformat(), exclude],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"dbt build failed ({done.returncode}):\n{done.stdout[-3000:]}\n"
+                         f"{done.stderr[-3000:]}")
+    line = next(x for x in done.stdout.splitlines() if x.startswith("NODES "))
+    return {
+        "wall_s": _wall(done.stderr),
+        "cpu_s": float(_time_v(done.stderr, "User time (seconds)"))
+        + float(_time_v(done.stderr, "System time (seconds)")),
+        "peak_rss_mib": int(_time_v(done.stderr, "Maximum resident set size (kbytes)")) / 1024,
+        "nodes": json.loads(line[len("NODES "):]),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--home", type=Path, required=True, help="published through --date")
+    ap.add_argument("--date", type=date.fromisoformat, required=True)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--label", default="")
+    args = ap.parse_args()
+    if not _has_custops(args.home):
+        print(f"[{time.strftime('%H:%M:%S')}] no customer-operations tables yet: one "
+              "untimed build of every loaded date", flush=True)
+        build(args.home, args.date, "")  # the new incremental models build all dates
+    runs: dict[str, list[dict[str, object]]] = {"with": [], "without": []}
+    for i in range(args.rounds):
+        for kind, exclude in (("with", ""), ("without", CUSTOMER_OPS)):
+            run = build(args.home, args.date, exclude)
+            runs[kind].append(run)
+            print(f"[{time.strftime('%H:%M:%S')}] round {i + 1} {kind:7s} "
+                  f"wall {run['wall_s']:.1f} s, CPU {run['cpu_s']:.1f} s, "
+                  f"peak {run['peak_rss_mib']:.0f} MiB, {len(run['nodes'])} nodes", flush=True)
+    med = {kind: {m: statistics.median(r[m] for r in rs)
+                  for m in ("wall_s", "cpu_s", "peak_rss_mib")} for kind, rs in runs.items()}
+    # the nodes only the full build ran are customer operations'; their own times
+    extra = set(runs["with"][0]["nodes"]) - set(runs["without"][0]["nodes"])
+    own = {n: statistics.median(r["nodes"][n] for r in runs["with"]) for n in extra}
+    models = {n.split(".")[-1]: round(t, 2) for n, t in own.items() if n.startswith("model.")}
+    rec = {
+        "date": args.date.isoformat(), "label": args.label, "rounds": args.rounds,
+        "at": time.strftime("%Y-%m-%d %H:%M:%S"), "load_avg_after": os.getloadavg()[0],
+        "median": med,
+        "ratio_wall": med["with"]["wall_s"] / med["without"]["wall_s"],
+        "ratio_cpu": med["with"]["cpu_s"] / med["without"]["cpu_s"],
+        "custops_nodes": len(extra),
+        "custops_node_s": round(sum(own.values()), 2),
+        "custops_models_s": dict(sorted(models.items(), key=lambda kv: -kv[1])),
+    }
+    print(json.dumps(rec, ensure_ascii=False, indent=1), flush=True)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    with OUT.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
