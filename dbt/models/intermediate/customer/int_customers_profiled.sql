@@ -8,7 +8,14 @@
 
    Windows are calendar days and only loaded dates inside them contribute: the
    incremental tables hold rows of loaded dates only, and dep_davg_mtd divides by the
-   loaded days of the month (int_loaded_dates). #}
+   loaded days of the month (int_loaded_dates).
+
+   What lies before the first date built (F) is read as one aggregate per customer:
+   the 积数 of F's month before F, and the latest transaction and visit dates before F
+   (a narrow group-by over the activity history). The running sums and the as-of join
+   cover the dates built only, so a night sorts one day of deposits and activity, not
+   the month or the whole history (issue 15). Sums of decimals are exact, so base +
+   running sum equals the sum over the month. #}
 with
 
 loaded_dates as (
@@ -38,18 +45,28 @@ managers as (
 
 deposits as (
 
-    -- from the month start of the first date built: dep_davg_mtd reads the whole month
     select biz_date, cust_no, dep_bal, first_open_date
     from {{ ref('int_customer_deposits_summed') }}
-    where biz_date >= {{ month_start(build_from_date()) }}
+    where biz_date >= {{ build_from_date() }}
+
+),
+
+deposit_base as (
+
+    -- the 积数 of F's month before F: each customer's dep_bal over those loaded days
+    select cust_no, sum(dep_bal) as dep_bal_acc
+    from {{ ref('int_customer_deposits_summed') }}
+    where biz_date >= {{ month_start(build_from_date()) }} and biz_date < {{ build_from_date() }}
+    group by cust_no
 
 ),
 
 deposit_history as (
 
-    -- 积数: each customer's dep_bal summed over the loaded days of the month up to each
-    -- date they held accounts; a loaded day without accounts adds 0 (§2 "a customer
-    -- absent on a date counts 0 that date") and still counts in loaded_days_mtd
+    -- 积数 over the dates built: each customer's dep_bal summed over the loaded days of
+    -- the month from F up to each date they held accounts; a loaded day without
+    -- accounts adds 0 (§2 "a customer absent on a date counts 0 that date") and still
+    -- counts in loaded_days_mtd
     select
         deposits.cust_no,
         deposits.biz_date,
@@ -94,8 +111,23 @@ credit as (
 
 activity as (
 
+    -- the dates built and the 29 days before the first of them (mobile_txn_30d)
     select biz_date, cust_no, txn_cnt, mobile_txn_cnt, visit_cnt
     from {{ ref('int_customer_activity_counted') }}
+    where biz_date >= cast({{ build_from_date() }} - interval 29 day as date)
+
+),
+
+activity_before as (
+
+    -- the latest transaction and visit dates before F, one row per customer
+    select
+        cust_no,
+        max(biz_date) filter (where txn_cnt > 0) as last_txn_date,
+        max(biz_date) filter (where visit_cnt > 0) as last_visit_date
+    from {{ ref('int_customer_activity_counted') }}
+    where biz_date < {{ build_from_date() }}
+    group by cust_no
 
 ),
 
@@ -122,40 +154,42 @@ mobile_30d as (
 
 ),
 
-txn_days as (
+activity_running as (
 
-    select cust_no, biz_date as txn_date from activity where txn_cnt > 0
+    -- from F on: the latest transaction and visit dates up to each date with activity,
+    -- so one as-of join finds both
+    select
+        cust_no,
+        biz_date,
+        max(case when txn_cnt > 0 then biz_date end) over running as last_txn_date,
+        max(case when visit_cnt > 0 then biz_date end) over running as last_visit_date
+    from activity
+    where biz_date >= {{ build_from_date() }}
+    window running as (
+        partition by cust_no order by biz_date rows between unbounded preceding and current row
+    )
 
 ),
 
-visit_days as (
+last_activity as (
 
-    select cust_no, biz_date as visit_date from activity where visit_cnt > 0
-
-),
-
-last_txn as (
-
-    -- the latest loaded date <= D with a transaction on their accounts (any history)
-    select customers.biz_date, customers.cust_no, txn_days.txn_date as last_txn_date
+    -- the latest loaded date <= D with a transaction on their accounts (any history),
+    -- and with a visit: from F on as of D, else the latest before F (activity_before)
+    select
+        customers.biz_date,
+        customers.cust_no,
+        activity_running.last_txn_date,
+        activity_running.last_visit_date
     from customers
-    asof inner join txn_days
-        on txn_days.cust_no = customers.cust_no and txn_days.txn_date <= customers.biz_date
-
-),
-
-last_visit as (
-
-    select customers.biz_date, customers.cust_no, visit_days.visit_date as last_visit_date
-    from customers
-    asof inner join visit_days
-        on visit_days.cust_no = customers.cust_no and visit_days.visit_date <= customers.biz_date
+    asof inner join activity_running
+        on activity_running.cust_no = customers.cust_no
+        and activity_running.biz_date <= customers.biz_date
 
 ),
 
 deposit_mtd as (
 
-    -- the 积数 of the customer's last date with accounts in D's month, up to D
+    -- the running 积数 of the customer's last date with accounts in D's month, F to D
     select customers.biz_date, customers.cust_no, deposit_history.dep_bal_acc_mtd
     from customers
     inner join loaded_dates on loaded_dates.biz_date = customers.biz_date
@@ -192,13 +226,17 @@ profiled as (
                 end
         end as age,
         coalesce(deposits.dep_bal, 0) as dep_bal,
-        cast(coalesce(deposit_mtd.dep_bal_acc_mtd, 0) as double)
+        -- the 积数 before F counts in F's month only
+        cast(coalesce(deposit_mtd.dep_bal_acc_mtd, 0)
+            + case when loaded_dates.month_start_date = {{ month_start(build_from_date()) }}
+                then coalesce(deposit_base.dep_bal_acc, 0) else 0 end as double)
             / loaded_dates.loaded_days_mtd as dep_davg_mtd,
         coalesce(loans.loan_bal, 0) as loan_bal,
         coalesce(credit.credit_amt, 0) as credit_amt,
         coalesce(mobile_30d.mobile_txn_30d, 0) as mobile_txn_30d,
-        last_txn.last_txn_date,
-        last_visit.last_visit_date,
+        coalesce(last_activity.last_txn_date, activity_before.last_txn_date) as last_txn_date,
+        coalesce(last_activity.last_visit_date, activity_before.last_visit_date)
+            as last_visit_date,
         coalesce(policies.policy_cnt, 0) as policy_cnt,
         customers.owner_cust_no,
         deposits.first_open_date,
@@ -212,16 +250,17 @@ profiled as (
         on deposits.biz_date = customers.biz_date and deposits.cust_no = customers.cust_no
     left join deposit_mtd
         on deposit_mtd.biz_date = customers.biz_date and deposit_mtd.cust_no = customers.cust_no
+    left join deposit_base on deposit_base.cust_no = customers.cust_no
     left join loans
         on loans.biz_date = customers.biz_date and loans.cust_no = customers.cust_no
     left join credit
         on credit.biz_date = customers.biz_date and credit.cust_no = customers.cust_no
     left join mobile_30d
         on mobile_30d.biz_date = customers.biz_date and mobile_30d.cust_no = customers.cust_no
-    left join last_txn
-        on last_txn.biz_date = customers.biz_date and last_txn.cust_no = customers.cust_no
-    left join last_visit
-        on last_visit.biz_date = customers.biz_date and last_visit.cust_no = customers.cust_no
+    left join last_activity
+        on last_activity.biz_date = customers.biz_date
+        and last_activity.cust_no = customers.cust_no
+    left join activity_before on activity_before.cust_no = customers.cust_no
     left join policies
         on policies.biz_date = customers.biz_date and policies.cust_no = customers.cust_no
 
