@@ -75,17 +75,20 @@ blacklisted as (
 deposit_points as (
 
     -- the highest band met: the greatest lower bound, and at an equal bound the strict
-    -- one (> 0 → 8 before = 0 → 0)
-    select customers.biz_date, customers.cust_no, deposit_bands.points
+    -- one (> 0 → 8 before = 0 → 0); one aggregate per customer, not a sort
+    select
+        customers.biz_date,
+        customers.cust_no,
+        arg_max(deposit_bands.points, [
+            cast(deposit_bands.lower_bound as double),
+            -cast(deposit_bands.is_lower_bound_inclusive as double)
+        ]) as points
     from customers
     inner join deposit_bands
         on customers.dep_davg_mtd > deposit_bands.lower_bound
         or (deposit_bands.is_lower_bound_inclusive = 1
             and customers.dep_davg_mtd = deposit_bands.lower_bound)
-    qualify row_number() over (
-        partition by customers.biz_date, customers.cust_no
-        order by deposit_bands.lower_bound desc, deposit_bands.is_lower_bound_inclusive asc
-    ) = 1
+    group by customers.biz_date, customers.cust_no
 
 ),
 
