@@ -30,3 +30,57 @@
     case when coalesce({{ mgr_no }}, '') = '' then '（无管户客户经理）'
          else coalesce({{ mgr_name }}, '') || '（' || {{ mgr_no }} || '）' end
 {%- endmacro %}
+
+{#- The import CTE `owners` of the 客户经营 serving tables, for the dates being built:
+    each customer on D (customer_profile) with their owner (CUST_INFO.mgr_no and its
+    CUST_MGR.org_no, customer-ops.md §1), the manager's name and filter label, and the
+    owner org's path of D (owner_path_names) with the row-level-security columns. -#}
+{% macro customer_owner_ctes() -%}
+owner_profiles as (
+
+    select biz_date, cust_no, cust_type, mgr_no, org_no from {{ ref('customer_profile') }}
+    where biz_date >= {{ build_from_date() }}
+
+),
+
+owner_managers as (
+
+    select biz_date, mgr_no, mgr_name from {{ ref('stg_t1__customer_managers') }}
+    where biz_date >= {{ build_from_date() }}
+
+),
+
+owner_paths as (
+
+    select biz_date, org_no, org_name, org_level, lvl2_org_no, lvl2_org_name, lvl3_org_no,
+        lvl3_org_name, lvl4_org_name
+    from {{ ref('int_org_paths') }}
+    where biz_date >= {{ build_from_date() }}
+
+),
+
+owners as (
+
+    select
+        owner_profiles.biz_date,
+        owner_profiles.cust_no,
+        owner_profiles.cust_type,
+        owner_profiles.mgr_no,
+        owner_managers.mgr_name,
+        {{ mgr_label('owner_profiles.mgr_no', 'owner_managers.mgr_name') }} as mgr_label,
+        owner_profiles.org_no,
+        owner_paths.org_name,
+        owner_paths.org_level,
+        {{ owner_path_names('owner_paths') }},
+        owner_paths.lvl2_org_no,
+        owner_paths.lvl3_org_no
+    from owner_profiles
+    left join owner_managers
+        on owner_managers.biz_date = owner_profiles.biz_date
+        and owner_managers.mgr_no = owner_profiles.mgr_no
+    left join owner_paths
+        on owner_paths.biz_date = owner_profiles.biz_date
+        and owner_paths.org_no = owner_profiles.org_no
+
+)
+{%- endmacro %}

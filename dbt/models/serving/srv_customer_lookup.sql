@@ -3,9 +3,10 @@
 {# 客户查询 of the 客户经营 dashboard (issue 15): one row per D and customer on D with
    everything the lookup by customer number shows, each from the one table that
    defines it: the profile (customer_profile, customer-ops.md §2) with its codes named,
-   the masked name (stg_t1__customer_names: 张*, enterprises too), the tags held
-   (srv_customer_tag: customer_tag, §3, named), the events open on D (srv_opportunity) and the pre-credit
-   result (precredit, §5); the owner on D and that org's path for row-level security.
+   the masked name (stg_t1__customer_names: 张*, enterprises too), the tags held (§3:
+   the flags customer_tag lists, customer_tags(), named and in code order), the events
+   open on D (srv_opportunity) and the pre-credit result (precredit, §5); the owner on D
+   and that org's path for row-level security (customer_owner_ctes).
    Never the ID number or the phone, nor their hashes.
    What the lookup's one-row tables show is text where it may be empty: dates
    (YYYY-MM-DD), age, names of codes and the grid read — when there is none, because
@@ -35,17 +36,40 @@ grids as (
 
 ),
 
-tags as (
+tag_labels as (
 
     select
-        biz_date,
-        cust_no,
-        count(*) as tag_cnt,
-        string_agg(tag_code, ',' order by tag_code) as tag_codes,
-        string_agg(tag_name, '、' order by tag_code) as tag_names
-    from {{ ref('srv_customer_tag') }}
-    where biz_date >= {{ build_from_date() }}
-    group by biz_date, cust_no
+        {%- for tag_code, flag in customer_tags() %}
+        max(label) filter (where code = '{{ tag_code }}') as {{ flag }}_label
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ ref('code_labels') }}
+    where list_name = 'tag_code'
+
+),
+
+tags as (
+
+    -- what string_agg over customer_tag would give, from its flags in one pass
+    {%- set by_code = customer_tags() | sort(attribute='0') %}
+    select
+        profiled.biz_date,
+        profiled.cust_no,
+        cast(
+            {%- for tag_code, flag in by_code %}
+            cast(profiled.{{ flag }} as integer){% if not loop.last %} +{% endif %}
+            {%- endfor %} as bigint) as tag_cnt,
+        nullif(concat_ws(','
+            {%- for tag_code, flag in by_code %},
+            case when profiled.{{ flag }} then '{{ tag_code }}' end
+            {%- endfor %}), '') as tag_codes,
+        nullif(concat_ws('、'
+            {%- for tag_code, flag in by_code %},
+            case when profiled.{{ flag }} then tag_labels.{{ flag }}_label end
+            {%- endfor %}), '') as tag_names
+    from {{ ref('int_customers_profiled') }} as profiled
+    cross join tag_labels
+    where profiled.biz_date >= {{ build_from_date() }}
 
 ),
 
@@ -72,21 +96,7 @@ precredit as (
 
 ),
 
-managers as (
-
-    select biz_date, mgr_no, mgr_name from {{ ref('stg_t1__customer_managers') }}
-    where biz_date >= {{ build_from_date() }}
-
-),
-
-paths as (
-
-    select biz_date, org_no, org_name, org_level, lvl2_org_no, lvl2_org_name, lvl3_org_no,
-        lvl3_org_name, lvl4_org_name
-    from {{ ref('int_org_paths') }}
-    where biz_date >= {{ build_from_date() }}
-
-),
+{{ customer_owner_ctes() }},
 
 final as (
 
@@ -134,14 +144,16 @@ final as (
         precredit.score as precredit_score,
         precredit.limit_amt as precredit_limit_amt,
         profiles.mgr_no,
-        managers.mgr_name,
-        {{ mgr_label('profiles.mgr_no', 'managers.mgr_name') }} as mgr_label,
+        owners.mgr_name,
+        owners.mgr_label,
         profiles.org_no,
-        paths.org_name,
-        paths.org_level,
-        {{ owner_path_names('paths') }},
-        paths.lvl2_org_no,
-        paths.lvl3_org_no
+        owners.org_name,
+        owners.org_level,
+        owners.lvl2_org_name,
+        owners.lvl3_org_name,
+        owners.lvl4_org_name,
+        owners.lvl2_org_no,
+        owners.lvl3_org_no
     from profiles
     left join names on names.biz_date = profiles.biz_date and names.cust_no = profiles.cust_no
     left join grids on grids.biz_date = profiles.biz_date and grids.grid_no = profiles.grid_no
@@ -149,9 +161,7 @@ final as (
     left join events on events.biz_date = profiles.biz_date and events.cust_no = profiles.cust_no
     left join precredit
         on precredit.biz_date = profiles.biz_date and precredit.cust_no = profiles.cust_no
-    left join managers
-        on managers.biz_date = profiles.biz_date and managers.mgr_no = profiles.mgr_no
-    left join paths on paths.biz_date = profiles.biz_date and paths.org_no = profiles.org_no
+    inner join owners on owners.biz_date = profiles.biz_date and owners.cust_no = profiles.cust_no
 
 )
 

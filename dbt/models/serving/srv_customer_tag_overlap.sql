@@ -4,66 +4,109 @@
    ordered pair of tags (A, B), the customers holding both; A = B gives the holders of
    A. Counted per owner, so Σ over any set of owners is that set's count (a customer
    has one owner on D) while the table stays orgs × managers × 121 pairs a day, not a
-   row per customer and pair. The 客户经营 tag × tag matrix reads it. #}
+   row per customer and pair. The 客户经营 tag × tag matrix reads it.
+
+   Customers are first counted per owner and tag set (the bit mask of customer_tags()
+   flags, the tags customer_tag lists): a few thousand rows a day instead of a pair per
+   customer. Each set then counts once for every pair both of whose bits it holds, and
+   the owner's names and path join last, on the few rows left. #}
 with
 
-tags as (
+masks as (
 
-    select * from {{ ref('srv_customer_tag') }}
+    select
+        biz_date,
+        mgr_no,
+        org_no,
+        {{ customer_tag_mask('profiled') }} as tag_mask,
+        count(*) as cust_cnt
+    from {{ ref('int_customers_profiled') }} as profiled
+    where biz_date >= {{ build_from_date() }}
+    group by all
+    having tag_mask <> 0
+
+),
+
+tag_bits as (
+
+    {%- for tag_code, flag in customer_tags() %}
+    select '{{ tag_code }}' as tag_code, {{ 2 ** loop.index0 }} as bit
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+tag_pairs as (
+
+    select
+        tag_a.tag_code as tag_a_code,
+        {{ decode_code('tag_code', 'tag_a.tag_code') }} as tag_a_name,
+        tag_b.tag_code as tag_b_code,
+        {{ decode_code('tag_code', 'tag_b.tag_code') }} as tag_b_name,
+        tag_a.bit | tag_b.bit as bits
+    from tag_bits as tag_a
+    cross join tag_bits as tag_b
+
+),
+
+pair_counts as (
+
+    select
+        masks.biz_date,
+        masks.mgr_no,
+        masks.org_no,
+        tag_pairs.tag_a_code,
+        tag_pairs.tag_a_name,
+        tag_pairs.tag_b_code,
+        tag_pairs.tag_b_name,
+        cast(sum(masks.cust_cnt) as bigint) as cust_cnt
+    from masks
+    inner join tag_pairs on masks.tag_mask & tag_pairs.bits = tag_pairs.bits
+    group by all
+
+),
+
+managers as (
+
+    select biz_date, mgr_no, mgr_name from {{ ref('stg_t1__customer_managers') }}
     where biz_date >= {{ build_from_date() }}
 
 ),
 
-pairs as (
+paths as (
 
-    select
-        tag_a.biz_date,
-        tag_a.biz_dt,
-        tag_a.mgr_no,
-        tag_a.mgr_name,
-        tag_a.mgr_label,
-        tag_a.org_no,
-        tag_a.org_name,
-        tag_a.org_level,
-        tag_a.lvl2_org_name,
-        tag_a.lvl3_org_name,
-        tag_a.lvl4_org_name,
-        tag_a.lvl2_org_no,
-        tag_a.lvl3_org_no,
-        tag_a.tag_code as tag_a_code,
-        tag_a.tag_name as tag_a_name,
-        tag_b.tag_code as tag_b_code,
-        tag_b.tag_name as tag_b_name,
-        tag_a.cust_no
-    from tags as tag_a
-    inner join tags as tag_b
-        on tag_b.biz_date = tag_a.biz_date and tag_b.cust_no = tag_a.cust_no
+    select biz_date, org_no, org_name, org_level, lvl2_org_no, lvl2_org_name, lvl3_org_no,
+        lvl3_org_name, lvl4_org_name
+    from {{ ref('int_org_paths') }}
+    where biz_date >= {{ build_from_date() }}
 
 ),
 
 final as (
 
     select
-        biz_date,
-        biz_dt,
-        mgr_no,
-        mgr_name,
-        mgr_label,
-        org_no,
-        org_name,
-        org_level,
-        lvl2_org_name,
-        lvl3_org_name,
-        lvl4_org_name,
-        lvl2_org_no,
-        lvl3_org_no,
-        tag_a_code,
-        tag_a_name,
-        tag_b_code,
-        tag_b_name,
-        count(*) as cust_cnt
-    from pairs
-    group by all
+        pair_counts.biz_date,
+        strftime(pair_counts.biz_date, '%Y-%m-%d') as biz_dt,
+        pair_counts.mgr_no,
+        managers.mgr_name,
+        {{ mgr_label('pair_counts.mgr_no', 'managers.mgr_name') }} as mgr_label,
+        pair_counts.org_no,
+        paths.org_name,
+        paths.org_level,
+        {{ owner_path_names('paths') }},
+        paths.lvl2_org_no,
+        paths.lvl3_org_no,
+        pair_counts.tag_a_code,
+        pair_counts.tag_a_name,
+        pair_counts.tag_b_code,
+        pair_counts.tag_b_name,
+        pair_counts.cust_cnt
+    from pair_counts
+    left join managers
+        on managers.biz_date = pair_counts.biz_date and managers.mgr_no = pair_counts.mgr_no
+    left join paths on paths.biz_date = pair_counts.biz_date and paths.org_no = pair_counts.org_no
 
 )
 

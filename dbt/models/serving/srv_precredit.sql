@@ -2,7 +2,7 @@
 -- depends_on: {{ ref('int_loaded_dates') }}
 {# 预授信白名单 for the 客户经营 dashboard (issue 15): one row per D and customer of
    cust_type 1 or 3 (precredit, customer-ops.md §5) with the reject reason's 名称, the
-   customer's owner on D (customer_profile, §1) and that org's path of D, so the
+   customer's owner on D (customer_owner_ctes, §1) and that org's path of D, so the
    whitelist counts, limits and rejections read per org under row-level security. #}
 with
 
@@ -14,28 +14,7 @@ precredit as (
 
 ),
 
-owners as (
-
-    select biz_date, cust_no, cust_type, mgr_no, org_no from {{ ref('customer_profile') }}
-    where biz_date >= {{ build_from_date() }}
-
-),
-
-managers as (
-
-    select biz_date, mgr_no, mgr_name from {{ ref('stg_t1__customer_managers') }}
-    where biz_date >= {{ build_from_date() }}
-
-),
-
-paths as (
-
-    select biz_date, org_no, org_name, org_level, lvl2_org_no, lvl2_org_name, lvl3_org_no,
-        lvl3_org_name, lvl4_org_name
-    from {{ ref('int_org_paths') }}
-    where biz_date >= {{ build_from_date() }}
-
-),
+{{ customer_owner_ctes() }},
 
 final as (
 
@@ -52,19 +31,19 @@ final as (
         precredit.score,
         precredit.limit_amt,
         owners.mgr_no,
-        managers.mgr_name,
-        {{ mgr_label('owners.mgr_no', 'managers.mgr_name') }} as mgr_label,
+        owners.mgr_name,
+        owners.mgr_label,
         owners.org_no,
-        paths.org_name,
-        paths.org_level,
-        {{ owner_path_names('paths') }},
-        paths.lvl2_org_no,
-        paths.lvl3_org_no
+        owners.org_name,
+        owners.org_level,
+        owners.lvl2_org_name,
+        owners.lvl3_org_name,
+        owners.lvl4_org_name,
+        owners.lvl2_org_no,
+        owners.lvl3_org_no
     from precredit
     inner join owners
         on owners.biz_date = precredit.biz_date and owners.cust_no = precredit.cust_no
-    left join managers on managers.biz_date = owners.biz_date and managers.mgr_no = owners.mgr_no
-    left join paths on paths.biz_date = owners.biz_date and paths.org_no = owners.org_no
 
 )
 
