@@ -119,6 +119,7 @@ def main() -> None:
     extra = set(runs["with"][0]["nodes"]) - set(runs["without"][0]["nodes"])
     own = {n: statistics.median(r["nodes"][n] for r in runs["with"]) for n in extra}
     models = {n.split(".")[-1]: round(t, 2) for n, t in own.items() if n.startswith("model.")}
+    tests = {n.split(".")[-2]: round(t, 2) for n, t in own.items() if n.startswith("test.")}
     rec = {
         "date": args.date.isoformat(), "label": args.label, "rounds": args.rounds,
         "at": time.strftime("%Y-%m-%d %H:%M:%S"), "load_avg_after": os.getloadavg()[0],
@@ -128,6 +129,8 @@ def main() -> None:
         "custops_nodes": len(extra),
         "custops_node_s": round(sum(own.values()), 2),
         "custops_models_s": dict(sorted(models.items(), key=lambda kv: -kv[1])),
+        "custops_tests_s": round(sum(tests.values()), 2),
+        "custops_slowest_tests_s": dict(sorted(tests.items(), key=lambda kv: -kv[1])[:8]),
     }
     print(json.dumps(rec, ensure_ascii=False, indent=1), flush=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
