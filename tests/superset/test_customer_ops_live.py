@@ -63,12 +63,20 @@ def biz_dt(superset_stack) -> str:
     return str(_one(superset_stack.serving_path, "select max(biz_date) from srv_precredit"))
 
 
+# One login per demo user and server, not one per test: the login is rate-limited per
+# user (10 a minute, superset_config.py), and the browser test's login through the form
+# comes last. It once timed out on the login page after the legal user's six API logins.
+_CLIENTS: dict[tuple[str, str], SupersetClient] = {}
+
+
 def _user(stack, users: dict, level: str) -> tuple[str, SupersetClient, str | None]:
     """(username, logged-in client, org_no) of the demo user of ``level``."""
     name = "demo_province" if level == "province" else next(
         u for u in users if u.startswith(f"demo_{level}_"))
-    client = SupersetClient(stack.server.base_url, name, users[name]["password"])
-    return name, client, users[name]["org_no"] or None
+    key = (stack.server.base_url, name)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = SupersetClient(stack.server.base_url, name, users[name]["password"])
+    return name, _CLIENTS[key], users[name]["org_no"] or None
 
 
 def _org_sql(level: str, org_no: str | None) -> str:
