@@ -31,18 +31,10 @@
          else coalesce({{ mgr_name }}, '') || '（' || {{ mgr_no }} || '）' end
 {%- endmacro %}
 
-{#- The import CTE `owners` of the 客户经营 serving tables, for the dates being built:
-    each customer on D (customer_profile) with their owner (CUST_INFO.mgr_no and its
-    CUST_MGR.org_no, customer-ops.md §1), the manager's name and filter label, and the
-    owner org's path of D (owner_path_names) with the row-level-security columns. -#}
-{% macro customer_owner_ctes() -%}
-owner_profiles as (
-
-    select biz_date, cust_no, cust_type, mgr_no, org_no from {{ ref('customer_profile') }}
-    where biz_date >= {{ build_from_date() }}
-
-),
-
+{#- The import CTEs `owner_managers` and `owner_paths` of the dates being built: what
+    names an owner (customer-ops.md §1: CUST_INFO.mgr_no and its CUST_MGR.org_no) in
+    the 客户经营 serving tables. -#}
+{% macro owner_label_ctes() -%}
 owner_managers as (
 
     select biz_date, mgr_no, mgr_name from {{ ref('stg_t1__customer_managers') }}
@@ -57,7 +49,45 @@ owner_paths as (
     from {{ ref('int_org_paths') }}
     where biz_date >= {{ build_from_date() }}
 
+)
+{%- endmacro %}
+
+{#- The owner columns of a row of `rel` (biz_date, mgr_no, org_no), named through
+    owner_label_ctes(): the manager's name and filter label and the owner org's path of
+    D (owner_path_names) with the row-level-security columns. -#}
+{% macro owner_label_columns(rel) -%}
+    {{ rel }}.mgr_no,
+        owner_managers.mgr_name,
+        {{ mgr_label(rel ~ '.mgr_no', 'owner_managers.mgr_name') }} as mgr_label,
+        {{ rel }}.org_no,
+        owner_paths.org_name,
+        owner_paths.org_level,
+        {{ owner_path_names('owner_paths') }},
+        owner_paths.lvl2_org_no,
+        owner_paths.lvl3_org_no
+{%- endmacro %}
+
+{% macro owner_label_joins(rel) -%}
+    left join owner_managers
+        on owner_managers.biz_date = {{ rel }}.biz_date
+        and owner_managers.mgr_no = {{ rel }}.mgr_no
+    left join owner_paths
+        on owner_paths.biz_date = {{ rel }}.biz_date
+        and owner_paths.org_no = {{ rel }}.org_no
+{%- endmacro %}
+
+{#- The import CTE `owners` of the 客户经营 serving tables, for the dates being built:
+    each customer on D (customer_profile) with their owner (CUST_INFO.mgr_no and its
+    CUST_MGR.org_no, customer-ops.md §1) named by owner_label_columns(). -#}
+{% macro customer_owner_ctes() -%}
+owner_profiles as (
+
+    select biz_date, cust_no, cust_type, mgr_no, org_no from {{ ref('customer_profile') }}
+    where biz_date >= {{ build_from_date() }}
+
 ),
+
+{{ owner_label_ctes() }},
 
 owners as (
 
@@ -65,22 +95,24 @@ owners as (
         owner_profiles.biz_date,
         owner_profiles.cust_no,
         owner_profiles.cust_type,
-        owner_profiles.mgr_no,
-        owner_managers.mgr_name,
-        {{ mgr_label('owner_profiles.mgr_no', 'owner_managers.mgr_name') }} as mgr_label,
-        owner_profiles.org_no,
-        owner_paths.org_name,
-        owner_paths.org_level,
-        {{ owner_path_names('owner_paths') }},
-        owner_paths.lvl2_org_no,
-        owner_paths.lvl3_org_no
+        {{ owner_label_columns('owner_profiles') }}
     from owner_profiles
-    left join owner_managers
-        on owner_managers.biz_date = owner_profiles.biz_date
-        and owner_managers.mgr_no = owner_profiles.mgr_no
-    left join owner_paths
-        on owner_paths.biz_date = owner_profiles.biz_date
-        and owner_paths.org_no = owner_profiles.org_no
+    {{ owner_label_joins('owner_profiles') }}
 
 )
+{%- endmacro %}
+
+{#- The owner columns of a serving row, from the `owners` CTE (customer_owner_ctes). -#}
+{% macro owner_columns(rel='owners') -%}
+    {{ rel }}.mgr_no,
+        {{ rel }}.mgr_name,
+        {{ rel }}.mgr_label,
+        {{ rel }}.org_no,
+        {{ rel }}.org_name,
+        {{ rel }}.org_level,
+        {{ rel }}.lvl2_org_name,
+        {{ rel }}.lvl3_org_name,
+        {{ rel }}.lvl4_org_name,
+        {{ rel }}.lvl2_org_no,
+        {{ rel }}.lvl3_org_no
 {%- endmacro %}

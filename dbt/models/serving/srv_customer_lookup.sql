@@ -143,17 +143,7 @@ final as (
         precredit.reject_reason as precredit_reject_reason,
         precredit.score as precredit_score,
         precredit.limit_amt as precredit_limit_amt,
-        profiles.mgr_no,
-        owners.mgr_name,
-        owners.mgr_label,
-        profiles.org_no,
-        owners.org_name,
-        owners.org_level,
-        owners.lvl2_org_name,
-        owners.lvl3_org_name,
-        owners.lvl4_org_name,
-        owners.lvl2_org_no,
-        owners.lvl3_org_no
+        {{ owner_columns() }}
     from profiles
     left join names on names.biz_date = profiles.biz_date and names.cust_no = profiles.cust_no
     left join grids on grids.biz_date = profiles.biz_date and grids.grid_no = profiles.grid_no

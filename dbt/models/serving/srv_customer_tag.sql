@@ -25,17 +25,7 @@ final as (
         tags.cust_no,
         tags.tag_code,
         {{ decode_code('tag_code', 'tags.tag_code') }} as tag_name,
-        owners.mgr_no,
-        owners.mgr_name,
-        owners.mgr_label,
-        owners.org_no,
-        owners.org_name,
-        owners.org_level,
-        owners.lvl2_org_name,
-        owners.lvl3_org_name,
-        owners.lvl4_org_name,
-        owners.lvl2_org_no,
-        owners.lvl3_org_no
+        {{ owner_columns() }}
     from tags
     inner join owners on owners.biz_date = tags.biz_date and owners.cust_no = tags.cust_no
 

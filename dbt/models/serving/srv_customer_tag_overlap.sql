@@ -68,45 +68,21 @@ pair_counts as (
 
 ),
 
-managers as (
-
-    select biz_date, mgr_no, mgr_name from {{ ref('stg_t1__customer_managers') }}
-    where biz_date >= {{ build_from_date() }}
-
-),
-
-paths as (
-
-    select biz_date, org_no, org_name, org_level, lvl2_org_no, lvl2_org_name, lvl3_org_no,
-        lvl3_org_name, lvl4_org_name
-    from {{ ref('int_org_paths') }}
-    where biz_date >= {{ build_from_date() }}
-
-),
+{{ owner_label_ctes() }},
 
 final as (
 
     select
         pair_counts.biz_date,
         strftime(pair_counts.biz_date, '%Y-%m-%d') as biz_dt,
-        pair_counts.mgr_no,
-        managers.mgr_name,
-        {{ mgr_label('pair_counts.mgr_no', 'managers.mgr_name') }} as mgr_label,
-        pair_counts.org_no,
-        paths.org_name,
-        paths.org_level,
-        {{ owner_path_names('paths') }},
-        paths.lvl2_org_no,
-        paths.lvl3_org_no,
+        {{ owner_label_columns('pair_counts') }},
         pair_counts.tag_a_code,
         pair_counts.tag_a_name,
         pair_counts.tag_b_code,
         pair_counts.tag_b_name,
         pair_counts.cust_cnt
     from pair_counts
-    left join managers
-        on managers.biz_date = pair_counts.biz_date and managers.mgr_no = pair_counts.mgr_no
-    left join paths on paths.biz_date = pair_counts.biz_date and paths.org_no = pair_counts.org_no
+    {{ owner_label_joins('pair_counts') }}
 
 )
 

@@ -30,17 +30,7 @@ final as (
         {{ decode_code('reject_reason', 'precredit.reject_reason') }} as reject_reason_name,
         precredit.score,
         precredit.limit_amt,
-        owners.mgr_no,
-        owners.mgr_name,
-        owners.mgr_label,
-        owners.org_no,
-        owners.org_name,
-        owners.org_level,
-        owners.lvl2_org_name,
-        owners.lvl3_org_name,
-        owners.lvl4_org_name,
-        owners.lvl2_org_no,
-        owners.lvl3_org_no
+        {{ owner_columns() }}
     from precredit
     inner join owners
         on owners.biz_date = precredit.biz_date and owners.cust_no = precredit.cust_no
