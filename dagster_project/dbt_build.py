@@ -20,6 +20,12 @@ from dagster_project.settings import Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 
+# What a build leaves out: the YAML unit tests (given rows in, expected rows out) test
+# the SQL, not the night's data. They run in CI (tests/integration/
+# test_dbt_unit_tests.py), not in every build: the night's (assets/dbt.py), `puhui
+# build` and the benchmarks all build the same nodes.
+BUILD_EXCLUDES = ("--exclude-resource-type", "unit_test")
+
 # Schemas the dbt project writes in the warehouse (macros/generate_schema_name.sql).
 MARTS_SCHEMA = "marts"
 REF_SCHEMA = "ref"
@@ -92,6 +98,7 @@ def dbt_args(
     target = settings.dbt_target_dir
     args = [
         command,
+        *(BUILD_EXCLUDES if command == "build" else ()),
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(target),
@@ -193,7 +200,7 @@ def build(
     full_refresh: bool = False,
     select: str | None = None,
 ) -> BuildResult:
-    """``dbt build``: seeds, models and tests.
+    """``dbt build``: seeds, models and data tests (not the unit tests: BUILD_EXCLUDES).
 
     A normal night builds only the business dates not yet in the marts; pass
     ``from_date`` for a re-delivered date (it and every later date are rebuilt,
