@@ -55,10 +55,10 @@ from datetime import date
 s = get_settings()
 day = date.fromisoformat(sys.argv[1])
 dbt_build.ensure_sources(s)
-args = dbt_build.dbt_args(s, "build", day, False, None, day)
+args = dbt_build.dbt_args(s, "build")
 if sys.argv[2]:
     args += ["--exclude", sys.argv[2]]
-res = dbt_build.run_dbt(s, args)
+res = dbt_build.run_dbt(s, args, dbt_build.window_env(day, day))
 if not res.success:
     raise SystemExit("dbt build failed")
 done = json.loads((s.dbt_target_dir / "run_results.json").read_text())

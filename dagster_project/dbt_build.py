@@ -1,7 +1,7 @@
 """Run ``dbt build`` (seeds, models, tests) on the warehouse.
 
 ``puhui build`` calls :func:`build`; the night itself runs dbt through the Dagster
-dbt assets (assets/dbt.py) with the same vars (:func:`dbt_vars`). Here dbt runs
+dbt assets (assets/dbt.py) with the same window (:func:`window_env`). Here dbt runs
 in-process through ``dbtRunner``; the warehouse path and the target/log folders
 come from settings (profiles.yml reads ``PUHUI_WAREHOUSE``, which is set here
 from ``settings.warehouse_path`` — settings.py stays the only reader of config).
@@ -9,7 +9,6 @@ from ``settings.warehouse_path`` — settings.py stays the only reader of config
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -69,31 +68,33 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def dbt_vars(from_date: date | None, test_from_date: date | None = None,
-             full_refresh: bool = False) -> dict[str, str]:
-    """The build window as dbt vars (macros/build_from_date.sql, store_completeness.sql):
-    the one place both ``puhui build`` and the Dagster dbt assets get them from."""
-    out = {}
-    if from_date is not None:
-        out["from_date"] = from_date.isoformat()
-    if test_from_date is not None and not full_refresh:
-        out["test_from_date"] = test_from_date.isoformat()
-    return out
+# Where the models read the build window (macros/build_window.sql). Environment
+# variables, not dbt vars: dbt keeps its partial parse when only the environment
+# changes, and reparses the whole project when --vars does (about 9 s a night).
+WINDOW_ENV = ("PUHUI_DBT_FROM_DATE", "PUHUI_DBT_TEST_FROM_DATE")
+
+
+def window_env(from_date: date | None = None, test_from_date: date | None = None,
+               full_refresh: bool = False) -> dict[str, str]:
+    """The build window as the environment dbt reads it (macros/build_window.sql): the
+    first date the models rebuild and the first date the data tests look at. Both keys
+    always, empty for "none", so a window never leaks into the next invocation of the
+    same process. The one place ``puhui build`` and the Dagster dbt assets get it."""
+    test_from = test_from_date if not full_refresh else None
+    return {
+        WINDOW_ENV[0]: from_date.isoformat() if from_date is not None else "",
+        WINDOW_ENV[1]: test_from.isoformat() if test_from is not None else "",
+    }
 
 
 def dbt_args(
     settings: Settings,
     command: str = "build",
-    from_date: date | None = None,
     full_refresh: bool = False,
     select: str | None = None,
-    test_from_date: date | None = None,
 ) -> list[str]:
     """Command-line arguments of one dbt invocation (pure, so it is unit-testable).
-
-    ``from_date`` is the first date the models rebuild; ``test_from_date`` the
-    first date the data tests look at (the dates this run builds), so a night's
-    tests do not rescan the whole history.
+    The build window is not among them: it goes in the environment (:func:`window_env`).
     """
     target = settings.dbt_target_dir
     args = [
@@ -104,9 +105,6 @@ def dbt_args(
         "--target-path", str(target),
         "--log-path", str(target.parent / "logs"),
     ]
-    window = dbt_vars(from_date, test_from_date, full_refresh)
-    if window:
-        args += ["--vars", json.dumps(window)]
     if full_refresh and command in ("build", "run", "seed"):
         args.append("--full-refresh")
     if select:
@@ -163,11 +161,14 @@ def ensure_sources(settings: Settings) -> None:
         con.close()
 
 
-def run_dbt(settings: Settings, args: list[str]) -> object:
-    """Invoke dbt in-process with the warehouse environment; returns dbt's result."""
+def run_dbt(settings: Settings, args: list[str],
+            window: dict[str, str] | None = None) -> object:
+    """Invoke dbt in-process with the warehouse environment and the build window
+    (:func:`window_env`; none given: no window, every date); returns dbt's result."""
     from dbt.cli.main import dbtRunner
 
     os.environ.update(dbt_env(settings))
+    os.environ.update(window or window_env())
     settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
     # DuckDB creates only the last level of temp_directory when it first spills
     Path(dbt_env(settings)["PUHUI_DBT_TEMP_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -216,7 +217,8 @@ def build(
         window = first_unbuilt_date(settings)
     ensure_sources(settings)
     began = time.perf_counter()
-    res = run_dbt(settings, dbt_args(settings, "build", window, full_refresh, select, window))
+    res = run_dbt(settings, dbt_args(settings, "build", full_refresh, select),
+                  window_env(window, window, full_refresh))
     seconds = time.perf_counter() - began
     counts: dict[str, int] = {}
     failures: list[str] = []

@@ -9,7 +9,6 @@ sources ``t1.<table>`` are the ingestion assets ``raw/<table>``, so the lineage 
 from delivery to indicator store.
 """
 
-import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.dbt_build import BUILD_EXCLUDES, dbt_env, dbt_vars, ensure_sources
+from dagster_project.dbt_build import BUILD_EXCLUDES, dbt_env, ensure_sources, window_env
 from dagster_project.ingest import meta
 from dagster_project.partitions import BIZ_DATE_PARTITIONS, partition_date
 from dagster_project.resources.dbt import dbt_project, prepare_manifest
@@ -74,13 +73,13 @@ def build_window(settings: Settings, partition_keys: Sequence[str]) -> BuildWind
     return BuildWindow(from_date=min(starts), through=last)
 
 
-def build_args(window: BuildWindow) -> list[str]:
-    """``dbt build`` arguments: rebuild and test from the window's first date.
+def build_invocation(window: BuildWindow) -> tuple[list[str], dict[str, str]]:
+    """``dbt build`` arguments, and the environment that rebuilds and tests from the
+    window's first date (dbt_build.window_env).
 
     The YAML unit tests are left out (dbt_build.BUILD_EXCLUDES): in a bank's night they
     cost about 40 s of a loaded machine (issue 16's figures) and test no data."""
-    return ["build", *BUILD_EXCLUDES,
-            "--vars", json.dumps(dbt_vars(window.from_date, window.from_date))]
+    return ["build", *BUILD_EXCLUDES], window_env(window.from_date, window.from_date)
 
 
 class PuhuiDbtTranslator(DagsterDbtTranslator):
@@ -124,11 +123,13 @@ def build_dbt_assets(settings: Settings) -> AssetsDefinition:
                    settings: ResourceParam[Settings]) -> Iterator[Any]:
         window = build_window(settings, run_partition_keys(context.run.tags))
         ensure_sources(settings)
-        os.environ.update(dbt_env(settings))  # profiles.yml reads the warehouse from here
+        args, window_vars = build_invocation(window)
+        # profiles.yml reads the warehouse, and the models the window, from here
+        os.environ.update(dbt_env(settings) | window_vars)
         settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
         context.log.info(f"dbt build from {window.from_date} through {window.through}")
         try:
-            yield from dbt.cli(build_args(window), context=context,
+            yield from dbt.cli(args, context=context,
                                target_path=settings.dbt_target_dir).stream()
         except Exception as exc:
             _alert_failed(settings, window, f"dbt build failed: {exc}")

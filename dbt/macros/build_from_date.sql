@@ -1,8 +1,9 @@
 {#- First business date this run (re)computes, as a SQL date literal.
 
     Incremental models are keyed by biz_date (delete+insert). A normal night
-    builds only the dates not in the model yet; var from_date (set by
-    dagster_project.dbt_build.build for a re-delivered date) rebuilds that date
+    builds only the dates not in the model yet; the window's from_date
+    (window_date('from_date'), macros/build_window.sql: set for a re-delivered
+    date) rebuilds that date
     and every later one, because MTD/YTD/日均 of later dates read its daily values
     (indicators.md "Daily averages", "Period starts"). A full refresh builds all.
 
@@ -14,8 +15,8 @@
 {% macro build_from_date() -%}
     {%- if not is_incremental() -%}
         cast('1900-01-01' as date)
-    {%- elif var('from_date', none) -%}
-        cast('{{ var("from_date") }}' as date)
+    {%- elif window_date('from_date') -%}
+        cast('{{ window_date("from_date") }}' as date)
     {%- elif execute -%}
         cast('{{ first_unbuilt_date(this) }}' as date)
     {%- else -%}

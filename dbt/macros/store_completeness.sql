@@ -1,14 +1,14 @@
 {#- indicators.md "The published indicator store", for a data test: every unit (org or
     manager) with status 1 on a loaded date has exactly `code_count` rows in `store`
     (NULL values included), and no other unit appears. Returns the offending
-    (date, unit) pairs with their row count; only dates from var test_from_date. -#}
+    (date, unit) pairs with their row count; only dates from test_from_date(). -#}
 {% macro store_completeness(units, key, status, store, code_count) -%}
 with
 
 active_units as (
 
     select biz_date, {{ key }} from {{ units }}
-    where {{ status }} = '1' and biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+    where {{ status }} = '1' and biz_date >= {{ test_from_date() }}
 
 ),
 
@@ -16,7 +16,7 @@ published as (
 
     select biz_date, {{ key }}, count(*) as row_count
     from {{ store }}
-    where biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+    where biz_date >= {{ test_from_date() }}
     group by biz_date, {{ key }}
 
 ),

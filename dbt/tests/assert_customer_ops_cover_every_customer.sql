@@ -7,21 +7,21 @@ customers as (
     select biz_date, cust_no, cust_type
     from {{ ref('stg_t1__customers') }}
     where cust_status = '1'
-        and biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+        and biz_date >= {{ test_from_date() }}
 
 ),
 
 profiles as (
 
     select biz_date, cust_no from {{ ref('customer_profile') }}
-    where biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+    where biz_date >= {{ test_from_date() }}
 
 ),
 
 precredits as (
 
     select biz_date, cust_no from {{ ref('precredit') }}
-    where biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+    where biz_date >= {{ test_from_date() }}
 
 ),
 

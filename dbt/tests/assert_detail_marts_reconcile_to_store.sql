@@ -23,7 +23,7 @@ store as (
 
     select biz_date, org_no, loan_bal, policy_lapsed_cnt
     from {{ ref('fct_org_indicators_daily') }}
-    where biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+    where biz_date >= {{ test_from_date() }}
 
 ),
 

@@ -6,10 +6,10 @@ with
 used as (
 
     select distinct biz_date, ccy from {{ ref('stg_t1__deposit_accounts') }}
-    where biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+    where biz_date >= {{ test_from_date() }}
     union
     select distinct biz_date, ccy from {{ ref('stg_t1__loan_duebills') }}
-    where biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+    where biz_date >= {{ test_from_date() }}
 
 ),
 

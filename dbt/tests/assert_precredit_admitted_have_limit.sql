@@ -2,7 +2,7 @@
    no reject_reason; a rejected one has a reason and no limit (NULL when not admitted). #}
 select biz_date, cust_no, admitted, reject_reason, limit_amt
 from {{ ref('precredit') }}
-where biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+where biz_date >= {{ test_from_date() }}
     and (
         admitted is null
         or (admitted and (limit_amt is null or reject_reason is not null))

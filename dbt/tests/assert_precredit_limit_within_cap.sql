@@ -18,7 +18,7 @@ final as (
         caps.limit_cap, caps.score_cap
     from {{ ref('precredit') }} as precredit
     cross join caps
-    where precredit.biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+    where precredit.biz_date >= {{ test_from_date() }}
         and (
             precredit.limit_amt > caps.limit_cap
             or precredit.limit_amt < 0

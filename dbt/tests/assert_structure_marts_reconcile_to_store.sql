@@ -38,7 +38,7 @@ store as (
     select biz_date, org_no, incl_bal, incl_cust_cnt, loan_bal, npl_bal, ovd_bal,
         policy_inforce_cnt, policy_lapsed_cnt
     from {{ ref('fct_org_indicators_daily') }}
-    where biz_date >= cast('{{ var("test_from_date", "1900-01-01") }}' as date)
+    where biz_date >= {{ test_from_date() }}
 
 ),
 

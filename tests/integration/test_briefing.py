@@ -108,7 +108,7 @@ def test_one_night_rebuilt_incrementally_equals_the_full_build(tiny_home: Path,
     """The warning models rebuilt for the last date only (a night's incremental run, whose
     previous-date look-ups reach before from_date) give the rows the all-dates build gave."""
     shutil.copy(tiny_home / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
-    from dagster_project.dbt_build import dbt_args, run_dbt
+    from dagster_project.dbt_build import dbt_args, run_dbt, window_env
 
     s = Settings(home=tmp_path)
     tables = ("intermediate.int_customer_outflows_daily", "marts.fct_business_warnings")
@@ -121,8 +121,8 @@ def test_one_night_rebuilt_incrementally_equals_the_full_build(tiny_home: Path,
     before = rows()
     last = max(r[0] for r in before["marts.fct_business_warnings"])
     assert sum(r[0] == last for r in before["intermediate.int_customer_outflows_daily"]) > 0
-    res = run_dbt(s, dbt_args(s, "run", from_date=last,
-                              select="int_customer_outflows_daily fct_business_warnings"))
+    res = run_dbt(s, dbt_args(s, "run", select="int_customer_outflows_daily fct_business_warnings"),
+                  window_env(last))
     assert res.success  # type: ignore[attr-defined]
     assert rows() == before
 

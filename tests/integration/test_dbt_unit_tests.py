@@ -1,6 +1,6 @@
 """Every dbt YAML unit test (given rows in, expected rows out: jaffle-shop's way of
 testing one indicator rule) passes. The night's ``dbt build`` leaves them out
-(assets/dbt.py ``build_args``), so this is where they run: on a copy of the session's
+(assets/dbt.py ``build_invocation``), so this is where they run: on a copy of the session's
 published tiny warehouse, whose relations give dbt the input column types."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_every_declared_dbt_unit_test_runs_and_passes(tiny_home: Path, tmp_path:
 def test_the_nightly_build_leaves_the_unit_tests_out() -> None:
     from datetime import date
 
-    from dagster_project.assets.dbt import BuildWindow, build_args
+    from dagster_project.assets.dbt import BuildWindow, build_invocation
 
-    args = build_args(BuildWindow(date(2025, 12, 30), date(2025, 12, 31)))
+    args, _ = build_invocation(BuildWindow(date(2025, 12, 30), date(2025, 12, 31)))
     assert args[:3] == ["build", "--exclude-resource-type", "unit_test"]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from dagster_project.dbt_build import DBT_PROJECT_DIR, dbt_args, dbt_env, normalize_date
+from dagster_project.dbt_build import (
+    DBT_PROJECT_DIR,
+    dbt_args,
+    dbt_env,
+    normalize_date,
+    window_env,
+)
 from dagster_project.settings import Settings
 
 
@@ -27,12 +32,16 @@ def test_normalize_date(given: object, expected: date | None) -> None:
     assert normalize_date(given) == expected  # type: ignore[arg-type]
 
 
-def test_redelivery_passes_from_date_as_a_dbt_var(settings: Settings) -> None:
-    args = dbt_args(settings, "build", date(2025, 12, 30))
-    # what the night builds (assets/dbt.py build_args): no YAML unit tests
+def test_redelivery_passes_from_date_in_the_environment(settings: Settings) -> None:
+    args = dbt_args(settings, "build")
+    # what the night builds (assets/dbt.py build_invocation): no YAML unit tests
     assert args[:3] == ["build", "--exclude-resource-type", "unit_test"]
-    assert json.loads(args[args.index("--vars") + 1]) == {"from_date": "2025-12-30"}
-    assert "--full-refresh" not in args
+    # no --vars: a change of vars makes dbt parse the whole project again
+    assert "--vars" not in args and "--full-refresh" not in args
+    assert window_env(date(2025, 12, 30)) == {"PUHUI_DBT_FROM_DATE": "2025-12-30",
+                                              "PUHUI_DBT_TEST_FROM_DATE": ""}
+    # no window: both set empty, so the last invocation's window cannot leak
+    assert window_env() == {"PUHUI_DBT_FROM_DATE": "", "PUHUI_DBT_TEST_FROM_DATE": ""}
 
 
 def test_full_refresh_and_paths_under_puhui_home(settings: Settings) -> None:
@@ -49,12 +58,12 @@ def test_profile_env_points_at_the_settings_warehouse(settings: Settings) -> Non
     assert Path(env["PUHUI_DBT_TEMP_DIR"]).is_relative_to(settings.home)
 
 
-def test_data_tests_look_at_the_dates_being_built(settings: Settings) -> None:
-    args = dbt_args(settings, "build", None, test_from_date=date(2026, 1, 4))
-    assert json.loads(args[args.index("--vars") + 1]) == {"test_from_date": "2026-01-04"}
+def test_data_tests_look_at_the_dates_being_built() -> None:
+    env = window_env(None, test_from_date=date(2026, 1, 4))
+    assert env["PUHUI_DBT_TEST_FROM_DATE"] == "2026-01-04"
     # a full refresh rebuilds (and so tests) every date
-    args = dbt_args(settings, "build", None, full_refresh=True, test_from_date=date(2026, 1, 4))
-    assert "--vars" not in args
+    env = window_env(None, test_from_date=date(2026, 1, 4), full_refresh=True)
+    assert env["PUHUI_DBT_TEST_FROM_DATE"] == ""
 
 
 def _profile_output() -> dict:

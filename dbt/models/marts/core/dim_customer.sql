@@ -6,7 +6,7 @@
    a customer dropped from the full file ends its last version the day before.
 
    Incremental by customer: a night recomputes the whole history of only the
-   customers with a change on a date being built (var from_date, or after the
+   customers with a change on a date being built (the window's from_date, or after the
    latest version already here), and of those that had a version starting on such
    a date (a re-delivery may have taken that change away); their old rows are
    replaced. Everyone else's versions are untouched. A customer a re-delivery took
@@ -16,8 +16,8 @@ with
 
 {% if is_incremental() %}
 {%- set since -%}
-    {%- if var('from_date', none) -%}
-        cast('{{ var("from_date") }}' as date)
+    {%- if window_date('from_date') -%}
+        cast('{{ window_date("from_date") }}' as date)
     {%- else -%}
         (select coalesce(max(valid_from_date) + 1, cast('1900-01-01' as date)) from {{ this }})
     {%- endif -%}
