@@ -12,6 +12,12 @@ rewrites an earlier date) has its rows from ``from_date`` on replaced. Every oth
 table is copied whole, as is every table of a first publish, of ``puhui publish``
 and of a file whose columns no longer match the warehouse (an upgrade). So the
 night's publish costs one file copy plus the new dates, not the whole history.
+
+Some serving relations are dbt views the night never writes (``meta:
+published_by_date``: srv_customer_tag, srv_precredit): a date's rows of such a view
+read only that date of date-keyed tables. The publish writes them into the serving
+copy the same way, its dates from ``from_date`` on, when every date-keyed table of
+this publish kept its earlier dates; otherwise it writes them whole.
 """
 
 from __future__ import annotations
@@ -108,8 +114,10 @@ class PublishResult:
 def _existing(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     schema, name = relation.split(".")
     return bool(con.execute(
-        "select count(*) from duckdb_tables() where database_name = 'wh' "
-        "and schema_name = ? and table_name = ?", [schema, name]).fetchone()[0])
+        "select count(*) from (select schema_name, table_name as name from duckdb_tables() "
+        "where database_name = 'wh' union all select schema_name, view_name "
+        "from duckdb_views() where database_name = 'wh') where schema_name = ? and name = ?",
+        [schema, name]).fetchone()[0])
 
 
 def _remove_stale_temps(target: Path) -> None:
@@ -146,8 +154,10 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
     _remove_stale_temps(target)
     tmp.unlink(missing_ok=True)
     rows: dict[str, int] = {}
-    by_date = _kept_by_date(settings) if from_date is not None and target.exists() else set()
+    by_date, views = (_kept_by_date(settings) if from_date is not None and target.exists()
+                      else (set(), set()))
     replaced: list[str] = []
+    whole: list[str] = []  # date-keyed tables copied whole this time
     try:
         if by_date:
             shutil.copyfile(target, tmp)
@@ -163,9 +173,17 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
             stale = set(_main_tables(con)) - set(tables)
             for name in sorted(stale):  # a table the warehouse no longer has
                 con.execute(f"drop table main.{name}")
-            for name, (relation, order_by) in tables.items():
-                if (relation in by_date and _same_columns(con, name, relation)
-                        and _same_dates_before(con, name, relation, from_date)):
+            # views last: whether they keep their dates depends on the tables before them
+            for name, (relation, order_by) in sorted(tables.items(),
+                                                     key=lambda item: item[1][0] in views):
+                if relation in views:  # its earlier dates hold if its sources' do
+                    keep = not whole and _same_columns(con, name, relation)
+                else:
+                    keep = (relation in by_date and _same_columns(con, name, relation)
+                            and _same_dates_before(con, name, relation, from_date))
+                    if relation in by_date and not keep:
+                        whole.append(name)
+                if keep:
                     con.execute(f"delete from main.{name} where biz_date >= ?", [from_date])
                     con.execute(f"insert into main.{name} select * from wh.{relation} "
                                 f"where biz_date >= ? order by {order_by}", [from_date])
@@ -194,19 +212,26 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
                          incremental=replaced)
 
 
-def _kept_by_date(settings: Settings) -> set[str]:
+def _kept_by_date(settings: Settings) -> tuple[set[str], set[str]]:
     """Warehouse relations dbt keeps by business date (incremental, unique_key biz_date):
     a build from D deletes and rewrites their dates from D on and leaves every earlier
-    date as it was. Read from the manifest of the build that just ran; empty (copy
+    date as it was; and the views over them published the same way (meta
+    published_by_date). Read from the manifest of the build that just ran; empty (copy
     everything) when there is none."""
     manifest = settings.dbt_target_dir / "manifest.json"
     if not manifest.exists():
-        return set()
-    nodes = json.loads(manifest.read_text("utf-8")).get("nodes", {})
-    return {f"{n['schema']}.{n['alias'] or n['name']}" for n in nodes.values()
-            if n.get("resource_type") == "model"
-            and n["config"].get("materialized") == "incremental"
-            and n["config"].get("unique_key") == "biz_date"}
+        return set(), set()
+    nodes = [n for n in json.loads(manifest.read_text("utf-8")).get("nodes", {}).values()
+             if n.get("resource_type") == "model"]
+
+    def relation(n: dict) -> str:
+        return f"{n['schema']}.{n['alias'] or n['name']}"
+
+    tables = {relation(n) for n in nodes if n["config"].get("materialized") == "incremental"
+              and n["config"].get("unique_key") == "biz_date"}
+    views = {relation(n) for n in nodes if n["config"].get("materialized") == "view"
+             and (n["config"].get("meta") or {}).get("published_by_date")}
+    return tables, views
 
 
 def _main_tables(con: duckdb.DuckDBPyConnection) -> list[str]:

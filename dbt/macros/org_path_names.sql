@@ -76,18 +76,22 @@ owner_paths as (
         and owner_paths.org_no = {{ rel }}.org_no
 {%- endmacro %}
 
-{#- The import CTE `owners` of the 客户经营 serving tables, for the dates being built:
-    each customer on D (customer_profile) with their owner (CUST_INFO.mgr_no and its
-    CUST_MGR.org_no, customer-ops.md §1) named by owner_label_columns(). -#}
+{#- The import CTE `owners` of the 客户经营 serving views: each customer on D
+    (customer_profile) with their owner (CUST_INFO.mgr_no and its CUST_MGR.org_no,
+    customer-ops.md §1) named once per date in int_customer_owners. Every date: the
+    views are filtered by whoever reads them (the publish, a data test). -#}
 {% macro customer_owner_ctes() -%}
 owner_profiles as (
 
     select biz_date, cust_no, cust_type, mgr_no, org_no from {{ ref('customer_profile') }}
-    where biz_date >= {{ build_from_date() }}
 
 ),
 
-{{ owner_label_ctes() }},
+owner_labels as (
+
+    select * from {{ ref('int_customer_owners') }}
+
+),
 
 owners as (
 
@@ -95,9 +99,12 @@ owners as (
         owner_profiles.biz_date,
         owner_profiles.cust_no,
         owner_profiles.cust_type,
-        {{ owner_label_columns('owner_profiles') }}
+        {{ owner_columns('owner_labels') }}
     from owner_profiles
-    {{ owner_label_joins('owner_profiles') }}
+    inner join owner_labels
+        on owner_labels.biz_date = owner_profiles.biz_date
+        and owner_labels.mgr_no is not distinct from owner_profiles.mgr_no
+        and owner_labels.org_no is not distinct from owner_profiles.org_no
 
 )
 {%- endmacro %}

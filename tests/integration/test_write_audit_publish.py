@@ -287,6 +287,8 @@ def test_a_night_publishes_only_its_dates_and_equals_a_whole_publish(
     # the store and the semantic layer's date-keyed tables took only 12-30's rows
     assert {"indicator_value", "mgr_indicator_value", "srv_indicator_leaf",
             "srv_indicator_customer", "fct_deposit_balance_daily"} <= replaced
+    # and the 客户经营 tables the publish computes from dbt views (publish.py)
+    assert {"customer_tag", "srv_customer_tag", "precredit", "srv_precredit"} <= replaced
     assert "dim_org" not in replaced and "indicator_dictionary" not in replaced
     night = _all_tables(home / "serving.duckdb")
     run_puhui(["publish"], home)  # the whole copy, from the same warehouse

@@ -1,16 +1,16 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
--- depends_on: {{ ref('int_loaded_dates') }}
+{{ config(materialized='view', meta={'published_by_date': true}) }}
 {# 预授信白名单 for the 客户经营 dashboard (issue 15): one row per D and customer of
    cust_type 1 or 3 (precredit, customer-ops.md §5) with the reject reason's 名称, the
    customer's owner on D (customer_owner_ctes, §1) and that org's path of D, so the
-   whitelist counts, limits and rejections read per org under row-level security. #}
+   whitelist counts, limits and rejections read per org under row-level security.
+   A view, written into the serving copy by the publish date by date (publish.py, meta
+   published_by_date), like srv_customer_tag. #}
 with
 
 precredit as (
 
     select biz_date, cust_no, admitted, reject_reason, score, limit_amt
     from {{ ref('precredit') }}
-    where biz_date >= {{ build_from_date() }}
 
 ),
 
