@@ -252,15 +252,12 @@ def opportunities_send(
 
 @app.command()
 def setup() -> None:
-    """Install Superset's own virtualenv (from the lock) and headless Chromium + CJK fonts."""
+    """Install Superset's own virtualenv (from the lock) and headless Chromium + CJK fonts,
+    and compile both environments' bytecode."""
     from dagster_project.settings import get_settings
     from dagster_project.superset import install
 
-    s = get_settings()
-    changed = install.ensure_venv(s.superset_venv_dir)
-    typer.echo(f"Superset venv {s.superset_venv_dir}: {'installed' if changed else 'up to date'}")
-    changed = install.ensure_browser()
-    typer.echo(f"Chromium + fonts-noto-cjk: {'installed' if changed else 'present'}")
+    install.setup(get_settings(), say=typer.echo)
 
 
 @app.command()

@@ -36,9 +36,8 @@ def demo(settings: Settings, scale: str = DEMO_SCALE, start: date = DEMO_START,
 
     settings.ensure_dirs()
     say(f"PUHUI_HOME = {settings.home}")
-    say("1/4 setup: Superset virtualenv and headless Chromium")
-    install.ensure_venv(settings.superset_venv_dir)
-    install.ensure_browser()
+    say("1/4 setup: Superset virtualenv, bytecode and headless Chromium")
+    install.setup(settings, say=say)
     if has_deliveries(settings):
         say(f"2/4 deliveries already in {settings.landing_dir}: not generating")
     else:
