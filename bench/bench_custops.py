@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_night import _time_v, _wall  # noqa: E402
+from bench_night import usage  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out" / "bench_custops.jsonl"
@@ -86,10 +86,7 @@ def build(home: Path, day: date, exclude: str) -> dict[str, object]:
                          f"{done.stderr[-3000:]}")
     line = next(x for x in done.stdout.splitlines() if x.startswith("NODES "))
     return {
-        "wall_s": _wall(done.stderr),
-        "cpu_s": float(_time_v(done.stderr, "User time (seconds)"))
-        + float(_time_v(done.stderr, "System time (seconds)")),
-        "peak_rss_mib": int(_time_v(done.stderr, "Maximum resident set size (kbytes)")) / 1024,
+        **usage(done.stderr),
         "nodes": json.loads(line[len("NODES "):]),
     }
 

@@ -54,6 +54,16 @@ def _wall(text: str) -> float:
     return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
 
 
+def usage(time_v: str) -> dict[str, float]:
+    """Wall, CPU (user + system) and peak RSS of one process, from ``/usr/bin/time -v``."""
+    return {
+        "wall_s": _wall(time_v),
+        "cpu_s": float(_time_v(time_v, "User time (seconds)"))
+        + float(_time_v(time_v, "System time (seconds)")),
+        "peak_rss_mib": int(_time_v(time_v, "Maximum resident set size (kbytes)")) / 1024,
+    }
+
+
 def night(landing: Path, home: Path, scratch: Path, through: date) -> dict[str, object]:
     if scratch.exists():
         shutil.rmtree(scratch)
@@ -75,10 +85,7 @@ def night(landing: Path, home: Path, scratch: Path, through: date) -> dict[str, 
     window = re.findall(r"build, audit, publish from (\S+) through (\S+)", done.stdout)
     return {
         "night": through.isoformat(), "dates_before": before, "window": window,
-        "wall_s": _wall(done.stderr),
-        "cpu_s": float(_time_v(done.stderr, "User time (seconds)"))
-        + float(_time_v(done.stderr, "System time (seconds)")),
-        "peak_rss_mib": int(_time_v(done.stderr, "Maximum resident set size (kbytes)")) / 1024,
+        **usage(done.stderr),
         "steps_s": steps,
         "load_avg_after": os.getloadavg()[0],
     }
