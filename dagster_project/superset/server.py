@@ -93,14 +93,21 @@ def superset_env(settings: Settings) -> dict[str, str]:
 
 
 def run_cli(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    """``superset <args>``; with ``check``, a failure raises with the end of what it said
+    (a CalledProcessError alone names only the command)."""
+    done = subprocess.run(
         [str(superset_bin(settings)), *args],
         env=superset_env(settings),
         capture_output=True,
         text=True,
-        check=check,
+        check=False,
         umask=PRIVATE_UMASK,  # superset.db (password hashes) is created owner-only
     )
+    if check and done.returncode != 0:
+        said = "\n".join((done.stderr or done.stdout or "").strip().splitlines()[-15:])
+        raise RuntimeError(f"superset {' '.join(args)} exited {done.returncode} "
+                           f"(metadata: {settings.superset_home}):\n{said}")
+    return done
 
 
 def init_metadata(settings: Settings) -> bool:
