@@ -32,8 +32,8 @@
 {%- endmacro %}
 
 {#- The import CTEs `owner_managers` and `owner_paths` of the dates being built: what
-    names an owner (customer-ops.md §1: CUST_INFO.mgr_no and its CUST_MGR.org_no) in
-    the 客户经营 serving tables. -#}
+    names an owner (customer-ops.md §1: CUST_INFO.mgr_no and its CUST_MGR.org_no), in
+    int_customer_owners only; every 客户经营 serving table joins that. -#}
 {% macro owner_label_ctes() -%}
 owner_managers as (
 
@@ -76,10 +76,33 @@ owner_paths as (
         and owner_paths.org_no = {{ rel }}.org_no
 {%- endmacro %}
 
+{#- The import CTE `owner_labels`: int_customer_owners, every owner of a date named
+    once (owner_label_columns), from `from_date` on (a SQL date literal; none: every
+    date, for a view). -#}
+{% macro owner_labels_cte(from_date=none) -%}
+owner_labels as (
+
+    select * from {{ ref('int_customer_owners') }}
+    {%- if from_date %}
+    where biz_date >= {{ from_date }}
+    {%- endif %}
+
+)
+{%- endmacro %}
+
+{#- Join `owner_labels` to the rows of `rel` (biz_date, mgr_no, org_no): exactly one
+    match, null-safe, since either number may be empty (customer-ops.md §1). -#}
+{% macro owner_labels_join(rel) -%}
+    left join owner_labels
+        on owner_labels.biz_date = {{ rel }}.biz_date
+        and owner_labels.mgr_no is not distinct from {{ rel }}.mgr_no
+        and owner_labels.org_no is not distinct from {{ rel }}.org_no
+{%- endmacro %}
+
 {#- The import CTE `owners` of the 客户经营 serving views: each customer on D
     (customer_profile) with their owner (CUST_INFO.mgr_no and its CUST_MGR.org_no,
-    customer-ops.md §1) named once per date in int_customer_owners. Every date: the
-    views are filtered by whoever reads them (the publish, a data test). -#}
+    customer-ops.md §1) named in int_customer_owners. Every date: the views are
+    filtered by whoever reads them (the publish, a data test). -#}
 {% macro customer_owner_ctes() -%}
 owner_profiles as (
 
@@ -87,11 +110,7 @@ owner_profiles as (
 
 ),
 
-owner_labels as (
-
-    select * from {{ ref('int_customer_owners') }}
-
-),
+{{ owner_labels_cte() }},
 
 owners as (
 
@@ -101,10 +120,7 @@ owners as (
         owner_profiles.cust_type,
         {{ owner_columns('owner_labels') }}
     from owner_profiles
-    inner join owner_labels
-        on owner_labels.biz_date = owner_profiles.biz_date
-        and owner_labels.mgr_no is not distinct from owner_profiles.mgr_no
-        and owner_labels.org_no is not distinct from owner_profiles.org_no
+    {{ owner_labels_join('owner_profiles') }}
 
 )
 {%- endmacro %}

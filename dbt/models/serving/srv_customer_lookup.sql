@@ -6,7 +6,7 @@
    the masked name (stg_t1__customer_names: 张*, enterprises too), the tags held (§3:
    the flags customer_tag lists, customer_tags(), named and in code order), the events
    open on D (srv_opportunity) and the pre-credit result (precredit, §5); the owner on D
-   and that org's path for row-level security (owner_label_ctes).
+   and that org's path for row-level security (int_customer_owners).
    Never the ID number or the phone, nor their hashes.
    What the lookup's one-row tables show is text where it may be empty: dates
    (YYYY-MM-DD), age, names of codes and the grid read — when there is none, because
@@ -96,7 +96,7 @@ precredit as (
 
 ),
 
-{{ owner_label_ctes() }},
+{{ owner_labels_cte(build_from_date()) }},
 
 final as (
 
@@ -143,7 +143,7 @@ final as (
         precredit.reject_reason as precredit_reject_reason,
         precredit.score as precredit_score,
         precredit.limit_amt as precredit_limit_amt,
-        {{ owner_label_columns('profiles') }}
+        {{ owner_columns('owner_labels') }}
     from profiles
     left join names on names.biz_date = profiles.biz_date and names.cust_no = profiles.cust_no
     left join grids on grids.biz_date = profiles.biz_date and grids.grid_no = profiles.grid_no
@@ -151,7 +151,7 @@ final as (
     left join events on events.biz_date = profiles.biz_date and events.cust_no = profiles.cust_no
     left join precredit
         on precredit.biz_date = profiles.biz_date and precredit.cust_no = profiles.cust_no
-    {{ owner_label_joins('profiles') }}
+    {{ owner_labels_join('profiles') }}
 
 )
 

@@ -68,21 +68,21 @@ pair_counts as (
 
 ),
 
-{{ owner_label_ctes() }},
+{{ owner_labels_cte(build_from_date()) }},
 
 final as (
 
     select
         pair_counts.biz_date,
         strftime(pair_counts.biz_date, '%Y-%m-%d') as biz_dt,
-        {{ owner_label_columns('pair_counts') }},
+        {{ owner_columns('owner_labels') }},
         pair_counts.tag_a_code,
         pair_counts.tag_a_name,
         pair_counts.tag_b_code,
         pair_counts.tag_b_name,
         pair_counts.cust_cnt
     from pair_counts
-    {{ owner_label_joins('pair_counts') }}
+    {{ owner_labels_join('pair_counts') }}
 
 )
 
