@@ -14,8 +14,8 @@ and of a file whose columns no longer match the warehouse (an upgrade). So the
 night's publish costs one file copy plus the new dates, not the whole history.
 
 Some serving relations are dbt views the night never writes (``meta:
-published_by_date``: srv_customer_tag, srv_precredit): a date's rows of such a view
-read only that date of date-keyed tables. The publish writes them into the serving
+published_by_date``: customer_profile, customer_tag, srv_customer_tag, srv_precredit):
+a date's rows of such a view read only that date of date-keyed tables. The publish writes them into the serving
 copy the same way, its dates from ``from_date`` on, when every date-keyed table of
 this publish kept its earlier dates; otherwise it writes them whole.
 """

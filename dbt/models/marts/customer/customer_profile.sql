@@ -1,14 +1,15 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
--- depends_on: {{ ref('int_loaded_dates') }}
+{{ config(materialized='view', meta={'published_by_date': true}) }}
 {# 客户画像 (customer-ops.md §2): one row per D and customer (CUST_INFO status 1 on D),
    exactly the contract's columns under its names; published as customer_profile.
-   The rules are in int_customers_profiled. #}
+   The rules are in int_customers_profiled.
+   A view (issue 15's night budget): its rows are int_customers_profiled's, which the
+   night writes once; the publish writes this table into the serving copy date by date
+   (publish.py, meta published_by_date). #}
 with
 
 profiled as (
 
     select * from {{ ref('int_customers_profiled') }}
-    where biz_date >= {{ build_from_date() }}
 
 ),
 

@@ -1,13 +1,13 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
--- depends_on: {{ ref('int_loaded_dates') }}
+{{ config(materialized='view', meta={'published_by_date': true}) }}
 {# 客户标签 (customer-ops.md §3): one row per D, customer and tag held. Each tag's rule
-   is its flag in int_customers_profiled (customer_tags()); published as customer_tag. #}
+   is its flag in int_customers_profiled (customer_tags()); published as customer_tag.
+   A view, like customer_profile: the flags are written once a night, and the publish
+   writes these rows into the serving copy date by date. #}
 with
 
 profiled as (
 
     select * from {{ ref('int_customers_profiled') }}
-    where biz_date >= {{ build_from_date() }}
 
 ),
 
