@@ -28,7 +28,9 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -137,9 +139,35 @@ def tiny_home(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 def copy_home(home: Path, target: Path) -> Path:
     """A private copy of a published home (warehouse, serving copy, manifest, Dagster
-    instance) for a test that changes it."""
-    shutil.copytree(home, target, ignore=shutil.ignore_patterns("tmp", "*.wal"))
+    instance, Superset metadata) for a test that changes it."""
+    shutil.copytree(home, target,
+                    ignore=shutil.ignore_patterns("tmp", "*.wal", "superset.db*"))
+    copy_superset_db(home / "superset", target / "superset")
     return target
+
+
+def copy_superset_home(source: Path, target: Path) -> Path:
+    """A copy of a Superset home whose server may be running: see copy_superset_db."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("superset.db*"))
+    copy_superset_db(source, target)
+    return target
+
+
+def copy_superset_db(source: Path, target: Path) -> None:
+    """Copy ``superset.db`` through SQLite's online backup, not file by file.
+
+    The shared stack's server keeps it open in WAL mode: its ``-wal`` and ``-shm``
+    files come and go as the server checkpoints, so a file copy can fail on a file
+    that vanished between listing and reading (CI at b623817) or copy a database
+    without its last transactions. The backup reads one consistent snapshot."""
+    db = source / "superset.db"
+    if not db.exists():
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(db)) as src, \
+            closing(sqlite3.connect(target / "superset.db")) as dst:
+        src.backup(dst)
+    (target / "superset.db").chmod(db.stat().st_mode & 0o777)
 
 
 @pytest.fixture(scope="session")

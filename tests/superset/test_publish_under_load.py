@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -32,7 +31,7 @@ from dagster_project.superset import assets_io, bundle, server, service
 from dagster_project.superset.client import SupersetError
 from dagster_project.superset.dashboards import cockpit
 from dagster_project.superset.metrics import metric_variant
-from tests.conftest import Stack, free_port
+from tests.conftest import Stack, copy_superset_home, free_port
 from tests.reference.compare import REPO, puhui_command, run_puhui
 
 pytestmark = [pytest.mark.superset, pytest.mark.slow]
@@ -60,7 +59,7 @@ def own_stack(superset_stack, tiny_landing: Path,
     home = tmp_path_factory.mktemp("puhui_home_under_load")
     run_puhui(["run", "--landing", str(tiny_landing), "--through", str(OLD_THROUGH)], home)
     settings = Settings(home=home, superset_port=free_port())
-    shutil.copytree(superset_stack.settings.superset_home, settings.superset_home)
+    copy_superset_home(superset_stack.settings.superset_home, settings.superset_home)
     srv = server.start(settings)
     try:
         yield Stack(settings, srv, service.deploy(settings, srv.base_url))
