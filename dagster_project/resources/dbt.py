@@ -2,9 +2,10 @@
 
 The manifest lives under ``settings.dbt_target_dir`` (``$PUHUI_HOME/dbt/target``),
 so every home has its own; :func:`prepare_manifest` parses the project when it is
-missing (``dbt deps`` is never run: the project has no packages, and the hub is
-unreachable here). A parse costs 15-40 s, so a process that builds definitions for
-several homes (the tests, ``puhui run`` after ``puhui demo``) parses once and copies.
+missing or older than the project's files (``dbt deps`` is never run: the project has
+no packages, and the hub is unreachable here). A parse costs 15-40 s, so a process that
+builds definitions for several homes (the tests, ``puhui run`` after ``puhui demo``)
+parses once and copies.
 """
 
 from __future__ import annotations
@@ -39,11 +40,17 @@ def _project_stamp() -> float:
 
 
 def prepare_manifest(settings: Settings) -> Path:
-    """``dbt parse`` into the settings' target dir if there is no manifest yet."""
+    """``dbt parse`` into the settings' target dir if there is no manifest yet, or if it
+    is older than the project's sources.
+
+    A home keeps its manifest across upgrades of Puhui. The assets are defined from it,
+    while the night's ``dbt build`` parses the project as it now is: a test added since
+    reaches Dagster as an event of a node it does not know (KeyError in dagster-dbt),
+    and the first night after the upgrade would fail."""
     project = dbt_project(settings.dbt_target_dir)
-    if project.manifest_path.exists():
-        return project.manifest_path
     stamp = _project_stamp()
+    if project.manifest_path.exists() and project.manifest_path.stat().st_mtime >= stamp:
+        return project.manifest_path
     parsed = _PARSED.get(stamp)
     if parsed is not None and (parsed / "manifest.json").exists():
         settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)

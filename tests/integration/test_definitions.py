@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from dagster import (
 from dagster_project import contract
 from dagster_project.definitions import build_defs
 from dagster_project.generator.api import TINY_START
+from dagster_project.resources.dbt import prepare_manifest
 from dagster_project.settings import Settings
 
 DAY1, DAY2, DAY3 = (TINY_START + timedelta(days=i) for i in range(3))
@@ -62,6 +64,30 @@ def test_asset_graph_matches_the_snapshot(defs: Definitions) -> None:
     """A lost edge, asset or check fails here; after an intended change, regenerate with
     ``uv run python -m tests.integration.test_definitions`` and review the diff."""
     assert graph_snapshot(defs) == json.loads(SNAPSHOT.read_text())
+
+
+def test_a_manifest_older_than_the_project_is_parsed_again(
+        defs: Definitions, tmp_path: Path) -> None:
+    """A home keeps its manifest across an upgrade of Puhui. Defining the assets from
+    the old one while the night's dbt build parses the new project failed the first
+    night after the lookup became a view: dagster-dbt met the event of a test it did
+    not know (KeyError 'test.puhui.assert_customer_lookup_one_row_per_customer')."""
+    s = Settings(home=tmp_path / "home")
+    fresh = prepare_manifest(s)  # parsed, or copied from this process's parse
+    nodes = set(json.loads(fresh.read_text())["nodes"])
+    assert "test.puhui.assert_customer_lookup_one_row_per_customer" in nodes
+    # the manifest of an older Puhui: no such test, written before the project's files
+    old = json.loads(fresh.read_text())
+    del old["nodes"]["test.puhui.assert_customer_lookup_one_row_per_customer"]
+    fresh.write_text(json.dumps(old))
+    os.utime(fresh, (0, 0))
+    again = prepare_manifest(s)
+    assert again == fresh and again.stat().st_mtime > 0
+    assert set(json.loads(again.read_text())["nodes"]) == nodes
+    # a manifest newer than the project is kept as it is (no parse on every start)
+    again.write_text(json.dumps(old))
+    assert "test.puhui.assert_customer_lookup_one_row_per_customer" not in json.loads(
+        prepare_manifest(s).read_text())["nodes"]
 
 
 def _upstream(defs: Definitions, key: AssetKey) -> set[AssetKey]:
