@@ -14,10 +14,11 @@ and of a file whose columns no longer match the warehouse (an upgrade). So the
 night's publish costs one file copy plus the new dates, not the whole history.
 
 Some serving relations are dbt views the night never writes (``meta:
-published_by_date``: customer_profile, customer_tag, srv_customer_tag, srv_precredit):
-a date's rows of such a view read only that date of date-keyed tables. The publish writes them into the serving
-copy the same way, its dates from ``from_date`` on, when every date-keyed table of
-this publish kept its earlier dates; otherwise it writes them whole.
+published_by_date``: customer_profile, customer_tag, srv_customer_tag, srv_precredit,
+srv_customer_lookup): a date's rows of such a view read only that date of date-keyed
+tables. The publish writes them into the serving copy the same way, its dates from
+``from_date`` on, when every date-keyed table of this publish kept its earlier dates;
+otherwise it writes them whole.
 """
 
 from __future__ import annotations
@@ -161,9 +162,15 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
     try:
         if by_date:
             shutil.copyfile(target, tmp)
-        con = duckdb.connect(str(tmp))
+        # The new file is attached under a name of our own: DuckDB would name its catalog
+        # after the file ("serving"), and a published view's body that names the
+        # warehouse schema serving (srv_customer_lookup reads serving.srv_opportunity)
+        # would then be an ambiguous reference.
+        con = duckdb.connect()
         try:
             con.execute(f"set memory_limit = '{settings.memory_limit}'")
+            con.execute("attach ? as pub", [str(tmp)])
+            con.execute("use pub")
             con.execute("attach ? as wh (read_only)", [str(settings.warehouse_path)])
             missing = [rel for rel, _ in SERVING_TABLES.values() if not _existing(con, rel)]
             if missing:
@@ -193,7 +200,7 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
                                 f"select * from wh.{relation} order by {order_by}")
                 rows[name] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
             con.execute("detach wh")
-            con.execute("checkpoint")
+            con.execute("checkpoint pub")
         finally:
             con.close()
         if settings.publish_pause_s > 0:
