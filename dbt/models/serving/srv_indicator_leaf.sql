@@ -117,16 +117,17 @@ deposits_month_start as (
 
 deposits_daily_average as (
 
-    -- 日均: each loaded day's balance over the loaded days of D's month / year, on
-    -- the tree of that day (the org's own daily value of that day, indicators.md)
+    -- 日均: each loaded day's balance of D's month / year (the 积数, exact decimals),
+    -- on the tree of that day (the org's own daily value of that day, indicators.md);
+    -- summed divides it by the loaded days of the period
     select
         targets.biz_date,
         d.org_no,
         d.mgr_no,
         d.biz_date as part_date,
-        case when d.biz_date >= targets.month_start_date
-             then d.dep_bal / targets.loaded_days_mtd else 0 end as dep_davg_mtd,
-        d.dep_bal / targets.loaded_days_ytd as dep_davg_ytd
+        case when d.biz_date >= targets.month_start_date then d.dep_bal else 0 end
+            as dep_acc_mtd,
+        d.dep_bal as dep_acc_ytd
     from targets
     inner join deposits_daily as d
         on d.biz_date between targets.year_start_date and targets.biz_date
@@ -248,7 +249,14 @@ summed as (
                          'incl_npl_bal', 'loan_bal_ys', 'npl_bal_ys', 'incl_bal_ys',
                          'lapsed_annualised_premium', 'base_annualised_premium',
                          'renewal_due_30d', 'satisfaction_sum_mtd'] %}
+        {%- if part.startswith('dep_davg_') %}
+        -- the 积数 summed as decimals, then divided: a sum of per-day quotients (doubles)
+        -- depended on the order the rows met in, and rebuilds differed in the last bits
+        cast(coalesce(sum(parts.{{ part | replace('davg', 'acc') }}), 0) as double)
+            / any_value(targets.loaded_days_{{ part[-3:] }}) as {{ part }},
+        {%- else %}
         cast(coalesce(sum(parts.{{ part }}), 0) as double) as {{ part }},
+        {%- endif %}
         {%- endfor %}
         {%- for part in ['loan_cnt', 'visit_cnt_d', 'visit_cnt_mtd', 'visit_cnt_ytd',
                          'visit_conv_cnt_mtd', 'satisfaction_cnt_mtd', 'active_mgr_cnt',
@@ -259,6 +267,7 @@ summed as (
     from parts
     -- the roll-up covers the orgs of that date's tree (int_org_closure)
     inner join paths on paths.biz_date = parts.part_date and paths.org_no = parts.org_no
+    inner join targets on targets.biz_date = parts.biz_date
     group by all
 
 ),
