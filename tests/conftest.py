@@ -53,9 +53,17 @@ SUPERSET_GROUP = "superset"
 _SHARED_BUILDS = ("tiny_landing", "tiny_home")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """One xdist group per module, one for every module that needs Superset; and the
-    modules that need no shared build first (see the module docstring)."""
+    modules that need no shared build first (see the module docstring).
+
+    First among the hooks of this name: xdist's worker turns the ``xdist_group`` marks
+    into node-id suffixes in its own, and the scheduler groups by those suffixes. Called
+    after it (the default order: the worker registers after this conftest), the marks
+    came too late, every test was scheduled alone, and a module's tests ran on both
+    workers, each building the module's pipeline homes and its own Superset server.
+    pytest 9.2 breaks the suffix another way (pyproject.toml pins it below 9.2)."""
     modules: dict[str, set[str]] = {}
     for item in items:
         modules.setdefault(item.nodeid.split("::")[0], set()).update(item.fixturenames)
