@@ -150,7 +150,7 @@ def copy_home(home: Path, target: Path) -> Path:
     instance, Superset metadata) for a test that changes it."""
     shutil.copytree(home, target,
                     ignore=shutil.ignore_patterns("tmp", "*.wal", "superset.db*"))
-    copy_superset_db(home / "superset", target / "superset")
+    copy_superset_db(Settings(home=home).superset_home, Settings(home=target).superset_home)
     return target
 
 
