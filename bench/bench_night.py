@@ -16,6 +16,10 @@ RSS of the whole process tree's largest member. The step times are the ones
 
 Compare a night after 2 loaded dates with one after 29 (target: at most 1.2× in
 time and peak memory).
+
+A home whose last publish was a night's keeps ``serving.standby.duckdb``, and the
+night's publish starts from it (docs/architecture.md "Serving database"). ``--no-standby``
+leaves it out of the copy, so the night copies the served file as it did before.
 """
 
 from __future__ import annotations
@@ -64,10 +68,12 @@ def usage(time_v: str) -> dict[str, float]:
     }
 
 
-def night(landing: Path, home: Path, scratch: Path, through: date) -> dict[str, object]:
+def night(landing: Path, home: Path, scratch: Path, through: date,
+          standby: bool = True) -> dict[str, object]:
     if scratch.exists():
         shutil.rmtree(scratch)
-    shutil.copytree(home, scratch, ignore=shutil.ignore_patterns("tmp", "*.wal"))
+    ignore = ["tmp", "*.wal"] + ([] if standby else ["serving.standby.duckdb"])
+    shutil.copytree(home, scratch, ignore=shutil.ignore_patterns(*ignore))
     before = _loaded_dates(scratch)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
     env["PUHUI_HOME"] = str(scratch)
@@ -87,6 +93,7 @@ def night(landing: Path, home: Path, scratch: Path, through: date) -> dict[str, 
         "night": through.isoformat(), "dates_before": before, "window": window,
         **usage(done.stderr),
         "steps_s": steps,
+        "standby": (scratch / "serving.standby.duckdb").exists() and standby,
         "load_avg_after": os.getloadavg()[0],
     }
 
@@ -99,10 +106,13 @@ def main() -> None:
     ap.add_argument("--scratch", type=Path, required=True, help="copied to and run in")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--label", default="")
+    ap.add_argument("--no-standby", action="store_true",
+                    help="copy the home without serving.standby.duckdb")
     args = ap.parse_args()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     for i in range(args.rounds):
-        rec = night(args.landing, args.home, args.scratch, args.night)
+        rec = night(args.landing, args.home, args.scratch, args.night,
+                    standby=not args.no_standby)
         rec.update(label=args.label, round=i + 1, at=time.strftime("%Y-%m-%d %H:%M:%S"))
         print(json.dumps(rec, ensure_ascii=False), flush=True)
         with OUT.open("a", encoding="utf-8") as fh:

@@ -19,6 +19,14 @@ srv_customer_lookup): a date's rows of such a view read only that date of date-k
 tables. The publish writes them into the serving copy the same way, its dates from
 ``from_date`` on, when every date-keyed table of this publish kept its earlier dates;
 otherwise it writes them whole.
+
+A night's publish keeps the file it replaced as the standby (``serving.standby.duckdb``,
+a hard link made before the rename) and the next night writes its new file from it
+rather than from a copy of the served file, which grows with history: it replaces the
+rows from the earlier of the last publish's first date and its own, and writes whole
+what either wrote whole. Each file records that in ``puhui_meta.publish``. The standby
+is used only when its record is the one just before the served file's; otherwise, and
+when a reader still holds it, the night copies the served file as before.
 """
 
 from __future__ import annotations
@@ -110,6 +118,9 @@ class PublishResult:
     seconds: float
     # tables whose rows from from_date on were replaced (the rest were copied whole)
     incremental: list[str] = field(default_factory=list)
+    # what the new file started as: "standby" (the file served before the last publish,
+    # brought up to date), "copy" (a copy of the served file) or "new" (written whole)
+    written_from: str = "new"
 
 
 def _existing(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
@@ -152,15 +163,25 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
     target = settings.serving_path
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.{os.getpid()}.new.duckdb")
+    standby = standby_path(target)
     _remove_stale_temps(target)
     tmp.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     by_date, views = (_kept_by_date(settings) if from_date is not None and target.exists()
                       else (set(), set()))
     replaced: list[str] = []
-    whole: list[str] = []  # date-keyed tables copied whole this time
+    whole: list[str] = []  # relations this publish writes whole, against the served file
     try:
-        if by_date:
+        served = _record(target) if by_date else None
+        # The standby is the file served before the last publish: it lacks that publish's
+        # dates and tonight's, nothing else, when its record is the one just before.
+        base = None
+        if served is not None and served.from_date is not None and standby.exists():
+            behind = _record(standby)
+            if behind is not None and behind.seq == served.seq - 1:
+                os.replace(standby, tmp)
+                base = behind
+        if by_date and base is None:
             shutil.copyfile(target, tmp)
         # The new file is attached under a name of our own: DuckDB would name its catalog
         # after the file ("serving"), and a published view's body that names the
@@ -169,9 +190,24 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
         con = duckdb.connect()
         try:
             con.execute(f"set memory_limit = '{settings.memory_limit}'")
-            con.execute("attach ? as pub", [str(tmp)])
+            try:
+                con.execute("attach ? as pub", [str(tmp)])
+            except duckdb.Error:
+                if base is None:
+                    raise
+                # a reader still holds the standby (a query begun before the last swap)
+                tmp.unlink(missing_ok=True)
+                base = None
+                shutil.copyfile(target, tmp)
+                con.execute("attach ? as pub", [str(tmp)])
             con.execute("use pub")
             con.execute("attach ? as wh (read_only)", [str(settings.warehouse_path)])
+            # what the served file holds decides what this night replaces; the file being
+            # written is the served one's copy, or the standby a publish behind it
+            current = "pub"
+            if base is not None:
+                con.execute("attach ? as cur (read_only)", [str(target)])
+                current = "cur"
             missing = [rel for rel, _ in SERVING_TABLES.values() if not _existing(con, rel)]
             if missing:
                 raise PublishError(f"warehouse lacks {missing}: run dbt build first")
@@ -180,26 +216,38 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
             stale = set(_main_tables(con)) - set(tables)
             for name in sorted(stale):  # a table the warehouse no longer has
                 con.execute(f"drop table main.{name}")
+            since = from_date if base is None else min(from_date, served.from_date)
             # views last: whether they keep their dates depends on the tables before them
             for name, (relation, order_by) in sorted(tables.items(),
                                                      key=lambda item: item[1][0] in views):
                 if relation in views:  # its earlier dates hold if its sources' do
-                    keep = not whole and _same_columns(con, name, relation)
+                    keep = (not any(w in by_date for w in whole)
+                            and _same_columns(con, name, relation, current))
+                elif relation in by_date:
+                    keep = (_same_columns(con, name, relation, current)
+                            and _same_dates_before(con, name, relation, from_date, current))
                 else:
-                    keep = (relation in by_date and _same_columns(con, name, relation)
-                            and _same_dates_before(con, name, relation, from_date))
-                    if relation in by_date and not keep:
-                        whole.append(name)
+                    keep = False
+                if relation in by_date | views and not keep:
+                    whole.append(relation)
+                if keep and base is not None:  # the standby: the last publish's dates too
+                    keep = (relation not in served.whole
+                            and _same_columns(con, name, relation, "pub"))
                 if keep:
-                    con.execute(f"delete from main.{name} where biz_date >= ?", [from_date])
+                    con.execute(f"delete from main.{name} where biz_date >= ?", [since])
                     con.execute(f"insert into main.{name} select * from wh.{relation} "
-                                f"where biz_date >= ? order by {order_by}", [from_date])
+                                f"where biz_date >= ? order by {order_by}", [since])
                     replaced.append(name)
                 else:
                     con.execute(f"create or replace table main.{name} as "
                                 f"select * from wh.{relation} order by {order_by}")
                 rows[name] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
+            _write_record(con, PublishRecord(
+                seq=served.seq + 1 if served is not None else 1,
+                from_date=from_date if by_date else None, whole=tuple(sorted(whole))))
             con.execute("detach wh")
+            if base is not None:
+                con.execute("detach cur")
             con.execute("checkpoint pub")
         finally:
             con.close()
@@ -208,7 +256,7 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
             print(f"publish: {tmp.name} written, pausing {settings.publish_pause_s}s before "
                   "the rename", file=sys.stderr, flush=True)
             time.sleep(settings.publish_pause_s)
-        os.replace(tmp, target)  # atomic swap: readers see the old file or the new
+        _swap(tmp, target, standby, keep_standby=bool(by_date))
     except Exception as exc:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
@@ -216,7 +264,64 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
             raise
         raise PublishError(f"publish failed, {target} unchanged: {exc}") from exc
     return PublishResult(path=target, tables=rows, seconds=time.perf_counter() - began,
-                         incremental=replaced)
+                         incremental=replaced,
+                         written_from="standby" if base else "copy" if by_date else "new")
+
+
+def standby_path(target: Path) -> Path:
+    """The file served before the last publish, kept to write the next one in place."""
+    return target.with_name(f"{target.stem}.standby.duckdb")
+
+
+@dataclass(frozen=True)
+class PublishRecord:
+    """What one publish changed against the file served before it, kept in the file it
+    wrote (``puhui_meta.publish``): its number, the first date it replaced (None: it
+    wrote everything) and the relations it wrote whole."""
+
+    seq: int
+    from_date: date | None
+    whole: tuple[str, ...]
+
+
+def _record(path: Path) -> PublishRecord | None:
+    """The publish record of a serving file; None when it has none (written before
+    records were kept) or cannot be read now."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute(
+                "select seq, from_date, whole from puhui_meta.publish").fetchone()
+    except duckdb.Error:
+        return None
+    return PublishRecord(row[0], row[1], tuple(row[2])) if row else None
+
+
+def _write_record(con: duckdb.DuckDBPyConnection, record: PublishRecord) -> None:
+    con.execute("create schema if not exists puhui_meta")
+    con.execute("create or replace table puhui_meta.publish "
+                "(seq integer, from_date date, whole varchar[])")
+    con.execute("insert into puhui_meta.publish values (?, ?, ?)",
+                [record.seq, record.from_date, list(record.whole)])
+
+
+def _swap(tmp: Path, target: Path, standby: Path, keep_standby: bool) -> None:
+    """Rename the new file over the served one (atomic: readers see the old file or the
+    new). A night's publish keeps the old one as the standby, for the next night to
+    bring up to date instead of copying the whole served file; a whole publish does not
+    need it, and deletes any."""
+    old = tmp.with_name(tmp.name + ".old")  # matches _remove_stale_temps' pattern
+    linked = False
+    if keep_standby and target.exists():
+        try:
+            os.link(target, old)
+            linked = True
+        except OSError:  # no hard links here: no standby, the next night copies
+            pass
+    os.replace(tmp, target)
+    if linked:
+        os.replace(old, standby)
+    else:
+        standby.unlink(missing_ok=True)
 
 
 def _kept_by_date(settings: Settings) -> tuple[set[str], set[str]]:
@@ -248,20 +353,21 @@ def _main_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _same_dates_before(con: duckdb.DuckDBPyConnection, name: str, relation: str,
-                       from_date: date) -> bool:
+                       from_date: date, published: str) -> bool:
     """Every date before ``from_date`` has as many rows published as the warehouse holds:
     a date built but never published (a blocked audit) forces a whole copy."""
     query = ("select biz_date, count(*) from {} where biz_date < ? group by biz_date "
              "order by biz_date")
-    return (con.execute(query.format(f"main.{name}"), [from_date]).fetchall()
+    return (con.execute(query.format(f"{published}.main.{name}"), [from_date]).fetchall()
             == con.execute(query.format(f"wh.{relation}"), [from_date]).fetchall())
 
 
-def _same_columns(con: duckdb.DuckDBPyConnection, name: str, relation: str) -> bool:
-    """The published table exists with the warehouse relation's columns and types."""
+def _same_columns(con: duckdb.DuckDBPyConnection, name: str, relation: str,
+                  published: str) -> bool:
+    """The table of the published file ``published`` (a catalog: the served file, or
+    the file being written) exists with the warehouse relation's columns and types."""
     schema, table = relation.split(".")
     query = ("select column_name, data_type from duckdb_columns() where database_name = ? "
              "and schema_name = ? and table_name = ? order by column_index")
-    published = con.execute(query, [con.execute("select current_database()").fetchone()[0],
-                                    "main", name]).fetchall()
-    return bool(published) and published == con.execute(query, ["wh", schema, table]).fetchall()
+    ours = con.execute(query, [published, "main", name]).fetchall()
+    return bool(ours) and ours == con.execute(query, ["wh", schema, table]).fetchall()

@@ -75,7 +75,7 @@ def serving(context: AssetExecutionContext, settings: ResourceParam[Settings]
     context.log.info(f"published {result.path} through {window.through} "
                      f"in {result.seconds:.1f} s ({len(result.incremental)} tables replaced "
                      f"from {window.from_date}, {len(result.tables) - len(result.incremental)} "
-                     "copied whole)")
+                     f"copied whole; the new file started as {result.written_from})")
     if whole:  # a new blacklist version is no new business date: no briefing, no push
         # issue 16: the morning briefing of the newest published date (audited figures)
         brief_after_night(settings, [window.through], say=context.log.info)
@@ -86,6 +86,8 @@ def serving(context: AssetExecutionContext, settings: ResourceParam[Settings]
         "seconds": MetadataValue.float(round(result.seconds, 2)),
         "tables": MetadataValue.json(result.tables),
         "replaced_from_date": MetadataValue.json(sorted(result.incremental)),
+        # standby, copy or new (publish.py): whether the night copied the served file
+        "written_from": result.written_from,
     })
 
 

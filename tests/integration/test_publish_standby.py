@@ -1,0 +1,125 @@
+"""A night's publish writes its new file from the standby (publish.py): the file served
+before the last publish, brought up to date with that publish's dates and tonight's,
+instead of a copy of the whole served file. Whatever it starts from, the file it leaves
+must equal a publish of everything from the same warehouse."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from dagster_project.publish import _record, publish, standby_path
+from dagster_project.settings import Settings
+from tests.conftest import copy_home
+
+pytestmark = [pytest.mark.slow]
+
+D2, D4 = date(2026, 1, 2), date(2026, 1, 4)  # two of tiny_home's eight dates
+
+
+def _tables(path: Path) -> dict[str, pl.DataFrame]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [r[0] for r in con.execute("show tables").fetchall()]
+        return {n: con.sql(f"select * from {n} order by all").pl() for n in names}
+
+
+def _shift(s: Settings, day: date, by: float) -> None:
+    """Move one date's published indicator values in the warehouse (what a rebuilt
+    re-delivery does), so a publish that misses that date shows it."""
+    with duckdb.connect(str(s.warehouse_path)) as con:
+        con.execute("update marts.indicator_value set value = value + ? where biz_date = ? "
+                    "and value is not null", [by, day])
+
+
+def _assert_equals_a_whole_publish(s: Settings) -> None:
+    night = _tables(s.serving_path)
+    publish(s)  # everything, from the same warehouse
+    whole = _tables(s.serving_path)
+    assert night.keys() == whole.keys()
+    differ = [n for n in whole if not night[n].equals(whole[n])]
+    assert not differ, differ
+
+
+def test_a_night_after_a_night_starts_from_the_standby(tiny_home: Path, tmp_path: Path) -> None:
+    s = Settings(home=copy_home(tiny_home, tmp_path / "home"))
+    standby = standby_path(s.serving_path)
+    publish(s)  # a whole publish keeps no standby
+    assert not standby.exists()
+    first = publish(s, D4)
+    assert first.written_from == "copy"  # the file served has no night before it
+    assert _record(standby).seq == _record(s.serving_path).seq - 1  # type: ignore[union-attr]
+    _shift(s, D2, 1.0)
+    second = publish(s, D2)
+    assert second.written_from == "standby"
+    assert _record(s.serving_path).from_date == D2  # type: ignore[union-attr]
+    # The standby now is the file before the D2 publish: it lacks D2's new values, and
+    # a night from D4 must bring them in too (from min(D2, D4)), or it differs below.
+    third = publish(s, D4)
+    assert third.written_from == "standby"
+    shifted = _tables(s.serving_path)["indicator_value"]
+    assert shifted.height > 0
+    _assert_equals_a_whole_publish(s)
+
+
+def test_a_standby_held_by_a_reader_is_left_alone(tiny_home: Path, tmp_path: Path) -> None:
+    """A query begun before the last swap still reads the standby: DuckDB will not open
+    it for writing then, and the night copies the served file instead."""
+    s = Settings(home=copy_home(tiny_home, tmp_path / "home"))
+    standby = standby_path(s.serving_path)
+    publish(s, D4)
+    publish(s, D4)
+    assert standby.exists()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; "
+         f"c = duckdb.connect({str(standby)!r}, read_only=True); "
+         "c.execute('select count(*) from indicator_value').fetchone(); "
+         "print('reading', flush=True); time.sleep(600)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "reading"
+        _shift(s, D4, 2.0)
+        held = publish(s, D4)
+        assert held.written_from == "copy"
+    finally:
+        reader.kill()
+        reader.wait()
+    assert publish(s, D4).written_from == "standby"  # once the reader is gone
+    _assert_equals_a_whole_publish(s)
+
+
+def test_a_kill_while_the_standby_is_written_leaves_the_served_file(
+        tiny_home: Path, tmp_path: Path) -> None:
+    """The standby is renamed to the temporary file before it is written: a publish
+    killed then leaves the served file as it was, and the next one copies it."""
+    s = Settings(home=copy_home(tiny_home, tmp_path / "home"))
+    publish(s, D4)
+    publish(s, D4)
+    before = _tables(s.serving_path)
+    _shift(s, D4, 3.0)
+    env = {"PUHUI_HOME": str(s.home), "PUHUI_PUBLISH_PAUSE_S": "600"}
+    code = ("from datetime import date; from dagster_project.publish import publish; "
+            "from dagster_project.settings import Settings; publish(Settings(), date(2026, 1, 4))")
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, **env},
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        while line and "pausing" not in line:
+            line = proc.stderr.readline()
+        assert "pausing" in line
+        assert not standby_path(s.serving_path).exists()  # it is the temporary file now
+    finally:
+        proc.kill()
+        proc.wait()
+    after = _tables(s.serving_path)
+    assert before.keys() == after.keys()
+    assert all(before[n].equals(after[n]) for n in before)
+    assert publish(s, D4).written_from == "copy"
+    _assert_equals_a_whole_publish(s)
