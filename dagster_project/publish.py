@@ -20,11 +20,13 @@ tables. The publish writes them into the serving copy the same way, its dates fr
 ``from_date`` on, when every date-keyed table of this publish kept its earlier dates;
 otherwise it writes them whole.
 
-A night's publish keeps the file it replaced as the standby (``serving.standby.duckdb``,
+Once the served file holds more dates than ``publish_standby_after_dates`` (settings),
+a night's publish keeps the file it replaced as the standby (``serving.standby.duckdb``,
 a hard link made before the rename) and the next night writes its new file from it
-rather than from a copy of the served file, which grows with history: it replaces the
-rows from the earlier of the last publish's first date and its own, and writes whole
-what either wrote whole. Each file records that in ``puhui_meta.publish``. The standby
+rather than from a copy of the served file, which grows with history: it deletes the
+rows from the earlier of the last publish's first date and its own, copies the served
+file's rows up to its own first date and the warehouse's from it, and writes whole what
+either publish wrote whole. Each file records that in ``puhui_meta.publish``. The standby
 is used only when its record is the one just before the served file's; otherwise, and
 when a reader still holds it, the night copies the served file as before.
 """
@@ -176,7 +178,8 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
         # The standby is the file served before the last publish: it lacks that publish's
         # dates and tonight's, nothing else, when its record is the one just before.
         base = None
-        if served is not None and served.from_date is not None and standby.exists():
+        if (served is not None and served.from_date is not None and standby.exists()
+                and served.dates > settings.publish_standby_after_dates):
             behind = _record(standby)
             if behind is not None and behind.seq == served.seq - 1:
                 os.replace(standby, tmp)
@@ -235,16 +238,24 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
                             and _same_columns(con, name, relation, "pub"))
                 if keep:
                     con.execute(f"delete from main.{name} where biz_date >= ?", [since])
+                    if since < from_date:  # the standby: the last publish's dates, as
+                        # served (copied rows, not the warehouse's views computed again)
+                        con.execute(f"insert into main.{name} select * from cur.main.{name} "
+                                    f"where biz_date >= ? and biz_date < ? order by {order_by}",
+                                    [since, from_date])
                     con.execute(f"insert into main.{name} select * from wh.{relation} "
-                                f"where biz_date >= ? order by {order_by}", [since])
+                                f"where biz_date >= ? order by {order_by}", [from_date])
                     replaced.append(name)
                 else:
                     con.execute(f"create or replace table main.{name} as "
                                 f"select * from wh.{relation} order by {order_by}")
                 rows[name] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
+            dates = con.execute(
+                "select count(distinct biz_date) from main.indicator_value").fetchone()[0]
             _write_record(con, PublishRecord(
                 seq=served.seq + 1 if served is not None else 1,
-                from_date=from_date if by_date else None, whole=tuple(sorted(whole))))
+                from_date=from_date if by_date else None, whole=tuple(sorted(whole)),
+                dates=dates))
             con.execute("detach wh")
             if base is not None:
                 con.execute("detach cur")
@@ -256,7 +267,8 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
             print(f"publish: {tmp.name} written, pausing {settings.publish_pause_s}s before "
                   "the rename", file=sys.stderr, flush=True)
             time.sleep(settings.publish_pause_s)
-        _swap(tmp, target, standby, keep_standby=bool(by_date))
+        _swap(tmp, target, standby,
+              keep_standby=bool(by_date) and dates > settings.publish_standby_after_dates)
     except Exception as exc:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
@@ -277,11 +289,12 @@ def standby_path(target: Path) -> Path:
 class PublishRecord:
     """What one publish changed against the file served before it, kept in the file it
     wrote (``puhui_meta.publish``): its number, the first date it replaced (None: it
-    wrote everything) and the relations it wrote whole."""
+    wrote everything), the relations it wrote whole and the dates the file holds."""
 
     seq: int
     from_date: date | None
     whole: tuple[str, ...]
+    dates: int  # business dates the file holds (indicator_value)
 
 
 def _record(path: Path) -> PublishRecord | None:
@@ -290,18 +303,18 @@ def _record(path: Path) -> PublishRecord | None:
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             row = con.execute(
-                "select seq, from_date, whole from puhui_meta.publish").fetchone()
+                "select seq, from_date, whole, dates from puhui_meta.publish").fetchone()
     except duckdb.Error:
         return None
-    return PublishRecord(row[0], row[1], tuple(row[2])) if row else None
+    return PublishRecord(row[0], row[1], tuple(row[2]), row[3]) if row else None
 
 
 def _write_record(con: duckdb.DuckDBPyConnection, record: PublishRecord) -> None:
     con.execute("create schema if not exists puhui_meta")
     con.execute("create or replace table puhui_meta.publish "
-                "(seq integer, from_date date, whole varchar[])")
-    con.execute("insert into puhui_meta.publish values (?, ?, ?)",
-                [record.seq, record.from_date, list(record.whole)])
+                "(seq integer, from_date date, whole varchar[], dates integer)")
+    con.execute("insert into puhui_meta.publish values (?, ?, ?, ?)",
+                [record.seq, record.from_date, list(record.whole), record.dates])
 
 
 def _swap(tmp: Path, target: Path, standby: Path, keep_standby: bool) -> None:

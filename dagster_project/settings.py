@@ -159,6 +159,14 @@ class Settings(BaseSettings):
         description="Testing aid: seconds a load holds its transaction open before COMMIT, so "
         "the crash-safety test can SIGKILL a load mid-date. Keep 0 in production.",
     )
+    publish_standby_after_dates: int = Field(
+        default=45,
+        description="A night's publish writes its new file from the standby (the file served "
+        "before the last publish, brought up to date) once the served file holds more "
+        "business dates than this, and keeps one only then; below it, copying the served "
+        "file costs less than writing the last publish's dates again (docs/benchmarks.md, "
+        "bank scale: the two cross near 45 dates). 0: always from the standby.",
+    )
     publish_pause_s: float = Field(
         default=0.0,
         description="Testing aid: seconds publish waits after writing the new serving file and "

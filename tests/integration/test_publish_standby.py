@@ -1,7 +1,9 @@
 """A night's publish writes its new file from the standby (publish.py): the file served
 before the last publish, brought up to date with that publish's dates and tonight's,
 instead of a copy of the whole served file. Whatever it starts from, the file it leaves
-must equal a publish of everything from the same warehouse."""
+must equal a publish of everything from the same warehouse. tiny_home holds 8 dates, so
+these tests lower ``publish_standby_after_dates`` to 0 (the default, 45, is where the
+standby starts to cost less than the copy at bank scale)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ from tests.conftest import copy_home
 pytestmark = [pytest.mark.slow]
 
 D2, D4 = date(2026, 1, 2), date(2026, 1, 4)  # two of tiny_home's eight dates
+
+
+def _settings(home: Path) -> Settings:
+    return Settings(home=home, publish_standby_after_dates=0)
 
 
 def _tables(path: Path) -> dict[str, pl.DataFrame]:
@@ -48,7 +54,7 @@ def _assert_equals_a_whole_publish(s: Settings) -> None:
 
 
 def test_a_night_after_a_night_starts_from_the_standby(tiny_home: Path, tmp_path: Path) -> None:
-    s = Settings(home=copy_home(tiny_home, tmp_path / "home"))
+    s = _settings(copy_home(tiny_home, tmp_path / "home"))
     standby = standby_path(s.serving_path)
     publish(s)  # a whole publish keeps no standby
     assert not standby.exists()
@@ -71,7 +77,7 @@ def test_a_night_after_a_night_starts_from_the_standby(tiny_home: Path, tmp_path
 def test_a_standby_held_by_a_reader_is_left_alone(tiny_home: Path, tmp_path: Path) -> None:
     """A query begun before the last swap still reads the standby: DuckDB will not open
     it for writing then, and the night copies the served file instead."""
-    s = Settings(home=copy_home(tiny_home, tmp_path / "home"))
+    s = _settings(copy_home(tiny_home, tmp_path / "home"))
     standby = standby_path(s.serving_path)
     publish(s, D4)
     publish(s, D4)
@@ -98,12 +104,13 @@ def test_a_kill_while_the_standby_is_written_leaves_the_served_file(
         tiny_home: Path, tmp_path: Path) -> None:
     """The standby is renamed to the temporary file before it is written: a publish
     killed then leaves the served file as it was, and the next one copies it."""
-    s = Settings(home=copy_home(tiny_home, tmp_path / "home"))
+    s = _settings(copy_home(tiny_home, tmp_path / "home"))
     publish(s, D4)
     publish(s, D4)
     before = _tables(s.serving_path)
     _shift(s, D4, 3.0)
-    env = {"PUHUI_HOME": str(s.home), "PUHUI_PUBLISH_PAUSE_S": "600"}
+    env = {"PUHUI_HOME": str(s.home), "PUHUI_PUBLISH_PAUSE_S": "600",
+           "PUHUI_PUBLISH_STANDBY_AFTER_DATES": "0"}
     code = ("from datetime import date; from dagster_project.publish import publish; "
             "from dagster_project.settings import Settings; publish(Settings(), date(2026, 1, 4))")
     proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, **env},
@@ -123,3 +130,16 @@ def test_a_kill_while_the_standby_is_written_leaves_the_served_file(
     assert all(before[n].equals(after[n]) for n in before)
     assert publish(s, D4).written_from == "copy"
     _assert_equals_a_whole_publish(s)
+
+
+def test_below_the_threshold_a_night_copies_and_keeps_no_standby(
+        tiny_home: Path, tmp_path: Path) -> None:
+    s = Settings(home=copy_home(tiny_home, tmp_path / "home"),
+                 publish_standby_after_dates=8)  # tiny_home's 8 dates are not more
+    for _ in range(3):
+        assert publish(s, D4).written_from == "copy"
+        assert not standby_path(s.serving_path).exists()
+    assert _record(s.serving_path).dates == 8  # type: ignore[union-attr]
+    s = Settings(home=s.home, publish_standby_after_dates=7)
+    assert publish(s, D4).written_from == "copy"  # keeps one: 8 dates are more than 7
+    assert publish(s, D4).written_from == "standby"
