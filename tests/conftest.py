@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
+import polars as pl
 import pytest
 from filelock import FileLock
 
@@ -152,6 +154,13 @@ def copy_home(home: Path, target: Path) -> Path:
                     ignore=shutil.ignore_patterns("tmp", "*.wal", "superset.db*"))
     copy_superset_db(Settings(home=home).superset_home, Settings(home=target).superset_home)
     return target
+
+
+def serving_tables(path: Path) -> dict[str, pl.DataFrame]:
+    """Every table of a serving file, rows sorted: two files compare table for table."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [r[0] for r in con.execute("show tables").fetchall()]
+        return {n: con.sql(f"select * from {n} order by all").pl() for n in names}
 
 
 def copy_superset_home(source: Path, target: Path) -> Path:

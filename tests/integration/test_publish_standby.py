@@ -14,12 +14,11 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
 
 from dagster_project.publish import _record, publish, standby_path
 from dagster_project.settings import Settings
-from tests.conftest import copy_home
+from tests.conftest import copy_home, serving_tables
 
 pytestmark = [pytest.mark.slow]
 
@@ -28,12 +27,6 @@ D2, D4 = date(2026, 1, 2), date(2026, 1, 4)  # two of tiny_home's eight dates
 
 def _settings(home: Path) -> Settings:
     return Settings(home=home, publish_standby_after_dates=0)
-
-
-def _tables(path: Path) -> dict[str, pl.DataFrame]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        names = [r[0] for r in con.execute("show tables").fetchall()]
-        return {n: con.sql(f"select * from {n} order by all").pl() for n in names}
 
 
 def _shift(s: Settings, day: date, by: float) -> None:
@@ -45,9 +38,9 @@ def _shift(s: Settings, day: date, by: float) -> None:
 
 
 def _assert_equals_a_whole_publish(s: Settings) -> None:
-    night = _tables(s.serving_path)
+    night = serving_tables(s.serving_path)
     publish(s)  # everything, from the same warehouse
-    whole = _tables(s.serving_path)
+    whole = serving_tables(s.serving_path)
     assert night.keys() == whole.keys()
     differ = [n for n in whole if not night[n].equals(whole[n])]
     assert not differ, differ
@@ -69,7 +62,7 @@ def test_a_night_after_a_night_starts_from_the_standby(tiny_home: Path, tmp_path
     # a night from D4 must bring them in too (from min(D2, D4)), or it differs below.
     third = publish(s, D4)
     assert third.written_from == "standby"
-    shifted = _tables(s.serving_path)["indicator_value"]
+    shifted = serving_tables(s.serving_path)["indicator_value"]
     assert shifted.height > 0
     _assert_equals_a_whole_publish(s)
 
@@ -107,7 +100,7 @@ def test_a_kill_while_the_standby_is_written_leaves_the_served_file(
     s = _settings(copy_home(tiny_home, tmp_path / "home"))
     publish(s, D4)
     publish(s, D4)
-    before = _tables(s.serving_path)
+    before = serving_tables(s.serving_path)
     _shift(s, D4, 3.0)
     env = {"PUHUI_HOME": str(s.home), "PUHUI_PUBLISH_PAUSE_S": "600",
            "PUHUI_PUBLISH_STANDBY_AFTER_DATES": "0"}
@@ -125,7 +118,7 @@ def test_a_kill_while_the_standby_is_written_leaves_the_served_file(
     finally:
         proc.kill()
         proc.wait()
-    after = _tables(s.serving_path)
+    after = serving_tables(s.serving_path)
     assert before.keys() == after.keys()
     assert all(before[n].equals(after[n]) for n in before)
     assert publish(s, D4).written_from == "copy"

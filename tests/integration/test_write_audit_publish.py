@@ -31,7 +31,7 @@ import pytest
 
 from dagster_project import contract
 from dagster_project.generator import generate
-from tests.conftest import copy_home
+from tests.conftest import copy_home, serving_tables
 from tests.reference.compare import (
     REPO,
     describe,
@@ -259,12 +259,6 @@ def _redeliver_with_correction(landing: Path, day: date, delta: Decimal) -> tupl
     done.write_text(done_text)
     return target[i_acct], target[i_org]
 
-def _all_tables(path: Path) -> dict[str, pl.DataFrame]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        names = [r[0] for r in con.execute("show tables").fetchall()]
-        return {n: con.sql(f"select * from {n} order by all").pl() for n in names}
-
-
 def test_a_night_publishes_only_its_dates_and_equals_a_whole_publish(
         uninterrupted: Uninterrupted, landing: Path,
         tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -290,9 +284,9 @@ def test_a_night_publishes_only_its_dates_and_equals_a_whole_publish(
     # and the 客户经营 tables the publish computes from dbt views (publish.py)
     assert {"customer_tag", "srv_customer_tag", "precredit", "srv_precredit"} <= replaced
     assert "dim_org" not in replaced and "indicator_dictionary" not in replaced
-    night = _all_tables(home / "serving.duckdb")
+    night = serving_tables(home / "serving.duckdb")
     run_puhui(["publish"], home)  # the whole copy, from the same warehouse
-    whole = _all_tables(home / "serving.duckdb")
+    whole = serving_tables(home / "serving.duckdb")
     assert night.keys() == whole.keys()
     differ = [n for n in whole if not night[n].equals(whole[n])]
     assert not differ, differ
