@@ -476,11 +476,41 @@ def test_raise_in_warehouse_still_sends_when_the_warehouse_is_busy(tmp_path: Pat
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        a = alerts.raise_in_warehouse(settings, alerts.publish_failed([D], "disk full", NOW))
+        a = alerts.raise_in_warehouse(settings, alerts.publish_failed([D], "disk full", NOW),
+                                      wait_s=1)
     finally:
         holder.kill()
         holder.wait()
     assert a.delivered_to == "webhook(wecom): ok" and len(webhook.requests) == 1
+    with duckdb.connect(str(settings.warehouse_path)) as c:  # the holder kept it out
+        assert c.execute("select count(*) from information_schema.tables "
+                         "where table_name = 'alert'").fetchone() == (0,)
+
+
+def test_raise_in_warehouse_waits_for_a_reader_to_let_go(tmp_path: Path, webhook) -> None:
+    """A sensor tick or an operator's read-only query holds the warehouse for a moment
+    just as a quarantined delivery raises its alert: the alert waits, it is not lost
+    (CI saw one lost to the unattended test's own read)."""
+    settings = make_settings(tmp_path)
+    duckdb.connect(str(settings.warehouse_path)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True);"
+         " print('ready', flush=True); time.sleep(2); c.close(); time.sleep(30)",
+         str(settings.warehouse_path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        started = time_mod.monotonic()
+        alerts.raise_in_warehouse(settings, alerts.rejected_delivery(D, "gl", NOW))
+        waited = time_mod.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert 1.0 < waited < 10
+    with duckdb.connect(str(settings.warehouse_path)) as c:
+        assert c.execute("select kind, biz_date from meta.alert").fetchall() == [
+            ("rejected_delivery", D)]
 
 
 def test_late_delivery_sensor_raises_through_check_late(tmp_path: Path) -> None:
