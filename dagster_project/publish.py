@@ -1,9 +1,11 @@
 """Publish the serving database Superset reads (architecture.md "Serving database").
 
 A NEW DuckDB file is written next to ``serving.duckdb`` (the warehouse ATTACHed
-read-only, one CREATE TABLE AS per serving table), closed, then renamed over the
-old one with ``os.replace`` — atomic on POSIX, so a reader opens either the old
-or the new file, never a mix, and a failed publish leaves the old one untouched.
+read-only; each serving table created, then filled, a view one loaded business date at
+a time so that a catch-up of many dates never computes it over all of them in one
+statement), closed, then renamed over the old one with ``os.replace`` —
+atomic on POSIX, so a reader opens either the old or the new file, never a mix, and a
+failed publish leaves the old one untouched.
 
 A night that built the dates from ``from_date`` on publishes only those: the new
 file starts as a copy of the published one, and each table that dbt keeps by
@@ -220,6 +222,7 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
             for name in sorted(stale):  # a table the warehouse no longer has
                 con.execute(f"drop table main.{name}")
             since = from_date if base is None else min(from_date, served.from_date)
+            dates_loaded = _dates_loaded(con)
             # views last: whether they keep their dates depends on the tables before them
             for name, (relation, order_by) in sorted(tables.items(),
                                                      key=lambda item: item[1][0] in views):
@@ -236,6 +239,10 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
                 if keep and base is not None:  # the standby: the last publish's dates too
                     keep = (relation not in served.whole
                             and _same_columns(con, name, relation, "pub"))
+                # a view a date at a time: over a catch-up of weeks in one statement each
+                # they held DuckDB's whole memory limit (docs/benchmarks.md); a table is
+                # copied in one statement (by date it took longer and saved little)
+                cuts = dates_loaded if relation in views else []
                 if keep:
                     con.execute(f"delete from main.{name} where biz_date >= ?", [since])
                     if since < from_date:  # the standby: the last publish's dates, as
@@ -243,12 +250,13 @@ def publish(settings: Settings, from_date: date | None = None) -> PublishResult:
                         con.execute(f"insert into main.{name} select * from cur.main.{name} "
                                     f"where biz_date >= ? and biz_date < ? order by {order_by}",
                                     [since, from_date])
-                    con.execute(f"insert into main.{name} select * from wh.{relation} "
-                                f"where biz_date >= ? order by {order_by}", [from_date])
                     replaced.append(name)
                 else:
                     con.execute(f"create or replace table main.{name} as "
-                                f"select * from wh.{relation} order by {order_by}")
+                                f"select * from wh.{relation} limit 0")
+                for where, params in _date_ranges(cuts, from_date if keep else None):
+                    con.execute(f"insert into main.{name} select * from wh.{relation}"
+                                f"{where} order by {order_by}", params)
                 rows[name] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
             dates = con.execute(
                 "select count(distinct biz_date) from main.indicator_value").fetchone()[0]
@@ -357,6 +365,31 @@ def _kept_by_date(settings: Settings) -> tuple[set[str], set[str]]:
     views = {relation(n) for n in nodes if n["config"].get("materialized") == "view"
              and (n["config"].get("meta") or {}).get("published_by_date")}
     return tables, views
+
+
+def _dates_loaded(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """The warehouse's loaded business dates (``meta.delivery``), ascending; none for a
+    warehouse without that table (then every relation is written in one statement)."""
+    try:
+        return [r[0] for r in con.execute(
+            "select biz_date from wh.meta.delivery order by biz_date").fetchall()]
+    except duckdb.CatalogException:
+        return []
+
+
+def _date_ranges(cuts: list[date], since: date | None) -> list[tuple[str, list[date]]]:
+    """``where`` clauses (with their parameters) of consecutive business-date ranges that
+    together cover every ``biz_date >= since`` (every date when ``since`` is None), cut
+    at each of ``cuts`` after ``since``: [since, c1), [c1, c2), ..., [cn, ∞). The first
+    and last are open where nothing bounds them, so no row is left out whatever dates a
+    relation holds; written in this order they keep a table ordered by date first."""
+    inner = [c for c in cuts if since is None or c > since]
+    ranges = []
+    for lo, hi in zip([since, *inner], [*inner, None], strict=True):
+        conds = [c for c, v in (("biz_date >= ?", lo), ("biz_date < ?", hi)) if v is not None]
+        ranges.append((" where " + " and ".join(conds) if conds else "",
+                       [v for v in (lo, hi) if v is not None]))
+    return ranges
 
 
 def _main_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
