@@ -28,6 +28,7 @@ from pathlib import Path
 os.environ.setdefault("SE_OFFLINE", "true")
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
@@ -48,15 +49,37 @@ def make_driver(width: int) -> webdriver.Chrome:
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
 
 
-def login(driver: webdriver.Chrome, base_url: str, user: str, password: str) -> None:
-    driver.get(f"{base_url}/login/")
-    wait = WebDriverWait(driver, 60)
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[name=username], #username")))
-    driver.find_element(By.CSS_SELECTOR, "input[name=username], #username").send_keys(user)
-    pw = driver.find_element(By.CSS_SELECTOR, "input[name=password], #password")
-    pw.send_keys(password)
-    pw.send_keys("\n")  # submits the login form, whichever button markup this version has
-    wait.until(lambda d: "/login" not in d.current_url)
+def login(driver: webdriver.Chrome, base_url: str, user: str, password: str,
+          attempts: int = 3) -> None:
+    """Log in through the login form, as a person does.
+
+    The form is a React page: keys typed before it has taken over the inputs can be
+    dropped when it renders them again, and the form then posts a wrong password and
+    stays on /login (CI saw one such login time out). So the typed values are read back
+    before submitting, and a login still on /login after 30 s is tried again from a
+    fresh page, up to ``attempts`` times; the error then says what the page showed."""
+    shown = ""
+    for _ in range(attempts):
+        driver.get(f"{base_url}/login/")
+        wait = WebDriverWait(driver, 60)
+        wait.until(ec.presence_of_element_located(
+            (By.CSS_SELECTOR, "input[name=username], #username")))
+        name = driver.find_element(By.CSS_SELECTOR, "input[name=username], #username")
+        pw = driver.find_element(By.CSS_SELECTOR, "input[name=password], #password")
+        for field, value in ((name, user), (pw, password)):
+            field.clear()
+            field.send_keys(value)
+        if name.get_attribute("value") != user or pw.get_attribute("value") != password:
+            time.sleep(1)  # the page re-rendered under the typing: start again
+            continue
+        pw.send_keys("\n")  # submits the form, whichever button markup this version has
+        try:
+            WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
+            return
+        except TimeoutException:
+            shown = " ".join(driver.find_element(By.TAG_NAME, "body").text.split())[:300]
+    raise RuntimeError(f"could not log in as {user} at {base_url}/login/ in {attempts} "
+                       f"attempts; the page shows: {shown or '(nothing)'}")
 
 
 def _charts_settled(driver: webdriver.Chrome) -> bool:
