@@ -163,6 +163,13 @@ def serving_tables(path: Path) -> dict[str, pl.DataFrame]:
         return {n: con.sql(f"select * from {n} order by all").pl() for n in names}
 
 
+def tables_differing(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> list[str]:
+    """The tables two ``serving_tables`` results hold differently; both must hold the
+    same tables."""
+    assert a.keys() == b.keys()
+    return [n for n in a if not a[n].equals(b[n])]
+
+
 def copy_superset_home(source: Path, target: Path) -> Path:
     """A copy of a Superset home whose server may be running: see copy_superset_db."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("superset.db*"))

@@ -18,7 +18,7 @@ import pytest
 
 from dagster_project.publish import _record, publish, standby_path
 from dagster_project.settings import Settings
-from tests.conftest import copy_home, serving_tables
+from tests.conftest import copy_home, serving_tables, tables_differing
 
 pytestmark = [pytest.mark.slow]
 
@@ -41,8 +41,7 @@ def _assert_equals_a_whole_publish(s: Settings) -> None:
     night = serving_tables(s.serving_path)
     publish(s)  # everything, from the same warehouse
     whole = serving_tables(s.serving_path)
-    assert night.keys() == whole.keys()
-    differ = [n for n in whole if not night[n].equals(whole[n])]
+    differ = tables_differing(night, whole)
     assert not differ, differ
 
 
@@ -119,8 +118,7 @@ def test_a_kill_while_the_standby_is_written_leaves_the_served_file(
         proc.kill()
         proc.wait()
     after = serving_tables(s.serving_path)
-    assert before.keys() == after.keys()
-    assert all(before[n].equals(after[n]) for n in before)
+    assert tables_differing(before, after) == []
     assert publish(s, D4).written_from == "copy"
     _assert_equals_a_whole_publish(s)
 
