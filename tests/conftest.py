@@ -8,11 +8,13 @@
 build, audit, publish) in two nights, through TINY_FIRST_NIGHT and then the rest, once
 per session. Read-only: a test that changes a home copies it first (``copy_home``).
 The integration, spec and Superset tests read it instead of each running their own
-pipeline.
+pipeline. ``tiny_home_two_dates``: the first two tiny dates published, once per
+session, for the tests that run the next dates on a copy.
 
 ``superset_stack``: one real Superset server on it, on a free port, with the bundle
 imported and RLS synced through the REST API; stopped at the end. Tests skip (with the
-reason) only when ``puhui setup`` has not been run.
+reason) only when ``puhui setup`` has not been run. ``dashboards_rendered``: every
+dashboard of it rendered once in headless Chromium, for the tests that look at them.
 
 The suite runs on pytest-xdist workers (``-n auto``, pyproject.toml). ``tiny_landing``
 and ``tiny_home`` are still built once per run: the first worker to need one builds it
@@ -49,10 +51,11 @@ from dagster_project.superset.install import browser_present
 from tests.reference.compare import pipeline_missing, run_puhui
 
 TINY_FIRST_NIGHT = TINY_START + timedelta(days=3)  # 2025-12-31: 4 nights, then 4 more
+TINY_TWO_DATES = TINY_START + timedelta(days=1)  # 2025-12-29
 
 
 SUPERSET_GROUP = "superset"
-_SHARED_BUILDS = ("tiny_landing", "tiny_home")
+_SHARED_BUILDS = ("tiny_landing", "tiny_home", "tiny_home_two_dates")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -147,6 +150,26 @@ def tiny_home(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return shared_build(tmp_path_factory, "tiny_home", build)
 
 
+@pytest.fixture(scope="session")
+def tiny_home_two_dates(tiny_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``puhui run --landing <tiny> --through 2025-12-29`` into a fresh home, once per
+    run: a last good publication that later dates arrive on. Read-only, like
+    ``tiny_home``: the write–audit–publish kills and the publish under load each run
+    the next dates on a ``copy_home`` of it. (A delivery's bytes do not depend on how
+    many days were generated, so a landing of the first three tiny dates holds the
+    same two dates.)"""
+    reason = pipeline_missing()
+    if reason:
+        pytest.skip(f"real pipeline not available: {reason}")
+
+    def build(home: Path) -> None:
+        run_puhui(["run", "--landing", str(tiny_landing), "--through", str(TINY_TWO_DATES)],
+                  home)
+        assert (home / "serving.duckdb").exists()
+
+    return shared_build(tmp_path_factory, "tiny_home_two_dates", build)
+
+
 def copy_home(home: Path, target: Path) -> Path:
     """A private copy of a published home (warehouse, serving copy, manifest, Dagster
     instance, Superset metadata) for a test that changes it."""
@@ -213,3 +236,24 @@ def superset_stack(tiny_home: Path) -> Iterator[Stack]:
 def chromium() -> None:
     if not browser_present():
         pytest.skip("Chromium/chromedriver/fonts-noto-cjk missing: run `uv run puhui setup`")
+
+
+@pytest.fixture(scope="session")
+def dashboards_rendered(superset_stack: Stack, chromium: None,
+                        tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Every dashboard rendered once in headless Chromium, as admin through the login
+    form, by the script that made docs/screenshots: a ``<slug>.png`` each, with its
+    ``<slug>.json`` state (CSP violations, refused requests, the cards' texts).
+
+    The screenshot test and the CSP test read the same pictures: one pass over the
+    seven dashboards takes about 160 s of a CI worker. Opening a dashboard as admin
+    makes Superset's frontend save its label colours into it, so the bundle is imported
+    again afterwards and later tests see Superset as the bundle says."""
+    from dagster_project.superset import assets_io
+
+    out = tmp_path_factory.mktemp("dashboards_rendered")
+    try:
+        return service.take_screenshots(superset_stack.settings,
+                                         superset_stack.server.base_url, out, state=True)
+    finally:
+        assets_io.import_bundle(superset_stack.admin, superset_stack.serving_path)

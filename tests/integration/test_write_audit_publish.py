@@ -155,10 +155,11 @@ def _temps(home: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def fault_runs(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> FaultRuns:
-    home = tmp_path_factory.mktemp("wap_fault_home")
+def fault_runs(landing: Path, tiny_home_two_dates: Path,
+               tmp_path_factory: pytest.TempPathFactory) -> FaultRuns:
+    # 12-28..12-29 published from the same bytes as ``landing``'s first two dates
+    home = copy_home(tiny_home_two_dates, tmp_path_factory.mktemp("wap_fault") / "home")
     run = ["run", "--landing", str(landing)]
-    run_puhui([*run, "--through", str(D2)], home)
     out = FaultRuns(last_good=_serving(home))
     kills = [
         # inside the load transaction of 12-30 (raw written, COMMIT not yet)

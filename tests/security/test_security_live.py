@@ -390,21 +390,11 @@ _EXPECTED_BLOCKS = ("script-src eval", "img-src https://apachesuperset.gateway.s
 
 
 def test_every_dashboard_renders_under_the_csp_including_the_deck_gl_maps(
-        superset_stack, chromium, tmp_path: Path) -> None:
-    from dagster_project.superset import service
+        dashboards_rendered: list[Path]) -> None:
     from dagster_project.superset.dashboards import all_dashboards
 
     slugs = [d.slug for d in all_dashboards()]
-    try:
-        paths = service.take_screenshots(superset_stack.settings,
-                                         superset_stack.server.base_url, tmp_path,
-                                         slugs=slugs, state=True)
-    finally:
-        # Opening a dashboard as admin makes Superset's frontend save its label colours
-        # into the dashboard (shared_label_colors, color_scheme_domain): import the
-        # bundle again so the session's Superset is as the bundle says for later tests
-        # (tests/superset compares an export with the bundle).
-        assets_io.import_bundle(superset_stack.admin, superset_stack.serving_path)
+    paths = dashboards_rendered
     assert sorted(p.name for p in paths) == sorted(f"{s}.png" for s in slugs)
     for png in paths:
         state = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))

@@ -31,8 +31,8 @@ from dagster_project.superset import assets_io, bundle, server, service
 from dagster_project.superset.client import SupersetError
 from dagster_project.superset.dashboards import cockpit
 from dagster_project.superset.metrics import metric_variant
-from tests.conftest import Stack, copy_superset_home, free_port
-from tests.reference.compare import REPO, puhui_command, run_puhui
+from tests.conftest import TINY_TWO_DATES, Stack, copy_home, copy_superset_home, free_port
+from tests.reference.compare import REPO, puhui_command
 
 pytestmark = [pytest.mark.superset, pytest.mark.slow]
 
@@ -54,10 +54,11 @@ def _canon(rows: list[dict]) -> str:
 
 
 @pytest.fixture(scope="module")
-def own_stack(superset_stack, tiny_landing: Path,
+def own_stack(superset_stack, tiny_home_two_dates: Path,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    home = tmp_path_factory.mktemp("puhui_home_under_load")
-    run_puhui(["run", "--landing", str(tiny_landing), "--through", str(OLD_THROUGH)], home)
+    assert OLD_THROUGH == TINY_TWO_DATES
+    home = copy_home(tiny_home_two_dates,
+                     tmp_path_factory.mktemp("puhui_home_under_load") / "home")
     settings = Settings(home=home, superset_port=free_port())
     copy_superset_home(superset_stack.settings.superset_home, settings.superset_home)
     srv = server.start(settings)
