@@ -18,6 +18,13 @@
 
     A first build, a full refresh and a relation that is a view are built with
     `create or replace table`, one statement, so a failure leaves the old table.
+
+    A model with `batch_dates=N` (int_customers_profiled) is built N loaded dates at a
+    time, oldest first, in the same transaction: its query joins a dozen per-customer
+    sides date by date, and over a whole history at once (a full refresh, a long
+    catch-up) those sides outgrow memory and spill tens of GB (docs/benchmarks.md).
+    Its SQL marks its window with batch_from_date() and batch_to_date(); each batch is
+    that SQL with the marks set to the batch's first and last date.
     on_schema_change is always 'fail' here (dbt_project.yml): when the query's columns
     or types differ from the table's, the build stops and names both lists. -#}
 {% materialization incremental, adapter='duckdb' -%}
@@ -36,15 +43,28 @@
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
+  {%- set batches = puhui_batches(sql) -%}
+
   {%- if existing is none or existing.is_view or should_full_refresh() -%}
     {%- if existing is not none and existing.is_view -%}
       {% do adapter.drop_relation(existing) %}
     {%- endif -%}
-    {%- set build_sql -%}
-      create or replace table {{ target }} as (
-        {{ sql }}
-      )
-    {%- endset -%}
+    {%- if batches -%}
+      {%- set build_sql -%}
+        create or replace table {{ target }} as (
+          {{ batches[0] }}
+        );
+        {%- for batch in batches[1:] %}
+        insert into {{ target }} {{ batch }};
+        {%- endfor %}
+      {%- endset -%}
+    {%- else -%}
+      {%- set build_sql -%}
+        create or replace table {{ target }} as (
+          {{ sql }}
+        )
+      {%- endset -%}
+    {%- endif -%}
   {%- else -%}
     {%- do puhui_assert_same_columns(existing, sql) -%}
     {%- set columns = adapter.get_columns_in_relation(existing) | map(attribute='name')
@@ -53,11 +73,18 @@
       {%- set from_date = build_from_date() -%}
       {%- set build_sql -%}
         delete from {{ target }} where biz_date >= {{ from_date }};
+        {%- if config.get('batch_dates') %}
+        {%- for batch in batches %}
+        insert into {{ target }} ({{ columns }})
+        select {{ columns }} from ({{ batch }}) as new_rows;
+        {%- endfor %}
+        {%- else %}
         insert into {{ target }} ({{ columns }})
         select {{ columns }} from (
           {{ sql }}
         ) as new_rows
         where biz_date >= {{ from_date }}
+        {%- endif %}
       {%- endset -%}
     {%- else -%}
       {%- set new_rows = make_temp_relation(target) -%}
@@ -101,4 +128,46 @@
         ~ "`puhui build --full-refresh`. Table: " ~ have | join(', ') ~ ". Query: "
         ~ want | join(', ')) }}
   {%- endif -%}
+{%- endmacro %}
+
+
+{#- The window marks of a batched model (config batch_dates): the first date built and
+    the last, as literals wrapped in comments the materialization finds and replaces.
+    Rendered outside a batch (dbt compile, unit tests) they are build_from_date() and
+    no upper bound. -#}
+{% macro batch_from_date() -%}
+    /*batch_from*/{{ build_from_date() }}/*end*/
+{%- endmacro %}
+
+{% macro batch_to_date() -%}
+    /*batch_to*/cast('9999-12-31' as date)/*end*/
+{%- endmacro %}
+
+{#- The statements' SELECTs of a batched model, one per batch_dates loaded dates from
+    build_from_date() on, each filtered to its dates; [] for a model without
+    batch_dates, and for one with no date to build. -#}
+{% macro puhui_batches(sql) -%}
+  {%- set size = config.get('batch_dates') -%}
+  {%- if not size -%}
+    {{- return([]) -}}
+  {%- endif -%}
+  {%- if batch_from_date() not in sql or batch_to_date() not in sql -%}
+    {{ exceptions.raise_compiler_error(
+        this ~ " has batch_dates but its SQL lacks batch_from_date() or batch_to_date()") }}
+  {%- endif -%}
+  {%- set query -%}
+    select strftime(biz_date, '%Y-%m-%d') from {{ ref('int_loaded_dates') }}
+    where biz_date >= {{ build_from_date() }} order by biz_date
+  {%- endset -%}
+  {%- set dates = run_query(query).columns[0].values() -%}
+  {%- set batches = [] -%}
+  {%- for first in dates[::size] -%}
+    {%- set last = dates[loop.index0 * size:(loop.index0 + 1) * size][-1] -%}
+    {%- set batch_sql = sql
+        | replace(batch_from_date(), "/*batch_from*/cast('" ~ first ~ "' as date)/*end*/")
+        | replace(batch_to_date(), "/*batch_to*/cast('" ~ last ~ "' as date)/*end*/") -%}
+    {%- do batches.append("select * from (" ~ batch_sql ~ ") as batch_rows where biz_date "
+        ~ "between cast('" ~ first ~ "' as date) and cast('" ~ last ~ "' as date)") -%}
+  {%- endfor -%}
+  {{- return(batches) -}}
 {%- endmacro %}

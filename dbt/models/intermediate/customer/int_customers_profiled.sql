@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date',
+          batch_dates=1) }}
 -- depends_on: {{ ref('int_loaded_dates') }}
 {# Every customer on D (CUST_INFO status 1, customer-ops.md §1) with their owner, the
    profile of §2, what §3's tags and §5's admission need besides it (owner_cust_no,
@@ -15,7 +16,12 @@
    (a narrow group-by over the activity history). The running sums and the as-of join
    cover the dates built only, so a night sorts one day of deposits and activity, not
    the month or the whole history (issue 15). Sums of decimals are exact, so base +
-   running sum equals the sum over the month. #}
+   running sum equals the sum over the month.
+
+   Built one loaded date at a time (batch_dates, macros/materializations/incremental.sql):
+   F and the last date of each batch are batch_from_date() and batch_to_date(). Over many
+   dates at once the dozen per-customer sides joined below outgrow memory: a full refresh
+   of 30 bank dates spilled 18 GB and failed (docs/benchmarks.md). #}
 with
 
 loaded_dates as (
@@ -31,7 +37,8 @@ customers as (
         biz_date, cust_no, cust_type, farmer_flag, education, marital, region_code, grid_no,
         mgr_no, birth_date, owner_cust_no
     from {{ ref('stg_t1__customers') }}
-    where biz_date >= {{ build_from_date() }} and cust_status = '1'
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
+        and cust_status = '1'
 
 ),
 
@@ -39,7 +46,7 @@ managers as (
 
     select biz_date, mgr_no, org_no
     from {{ ref('stg_t1__customer_managers') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 
@@ -47,7 +54,7 @@ deposits as (
 
     select biz_date, cust_no, dep_bal, first_open_date
     from {{ ref('int_customer_deposits_summed') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 
@@ -56,7 +63,7 @@ deposit_base as (
     -- the 积数 of F's month before F: each customer's dep_bal over those loaded days
     select cust_no, sum(dep_bal) as dep_bal_acc
     from {{ ref('int_customer_deposits_summed') }}
-    where biz_date >= {{ month_start(build_from_date()) }} and biz_date < {{ build_from_date() }}
+    where biz_date >= {{ month_start(batch_from_date()) }} and biz_date < {{ batch_from_date() }}
     group by cust_no
 
 ),
@@ -91,7 +98,7 @@ loans as (
         bool_or(five_class in ('3', '4', '5')) as has_npl_loan,
         bool_or(overdue_days > 0) as has_overdue_loan
     from {{ ref('int_loans_classified') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
     group by biz_date, cust_no
 
 ),
@@ -103,7 +110,7 @@ credit as (
     -- of that definition does not apply here ("else 0")
     select biz_date, cust_no, sum(limit_amt) as credit_amt
     from {{ ref('stg_t1__credit_limits') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
         and limit_status = '1' and start_date <= biz_date and biz_date <= end_date
     group by biz_date, cust_no
 
@@ -114,7 +121,8 @@ activity as (
     -- the dates built and the 29 days before the first of them (mobile_txn_30d)
     select biz_date, cust_no, txn_cnt, mobile_txn_cnt, visit_cnt
     from {{ ref('int_customer_activity_counted') }}
-    where biz_date >= cast({{ build_from_date() }} - interval 29 day as date)
+    where biz_date between cast({{ batch_from_date() }} - interval 29 day as date)
+        and {{ batch_to_date() }}
 
 ),
 
@@ -126,7 +134,7 @@ activity_before as (
         max(biz_date) filter (where txn_cnt > 0) as last_txn_date,
         max(biz_date) filter (where visit_cnt > 0) as last_visit_date
     from {{ ref('int_customer_activity_counted') }}
-    where biz_date < {{ build_from_date() }}
+    where biz_date < {{ batch_from_date() }}
     group by cust_no
 
 ),
@@ -135,7 +143,8 @@ policies as (
 
     select biz_date, cust_no, count(*) as policy_cnt
     from {{ ref('stg_t1__policies') }}
-    where biz_date >= {{ build_from_date() }} and policy_status in ('1', '2', '4')
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
+        and policy_status in ('1', '2', '4')
     group by biz_date, cust_no
 
 ),
@@ -164,7 +173,7 @@ activity_running as (
         max(case when txn_cnt > 0 then biz_date end) over running as last_txn_date,
         max(case when visit_cnt > 0 then biz_date end) over running as last_visit_date
     from activity
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
     window running as (
         partition by cust_no order by biz_date rows between unbounded preceding and current row
     )
@@ -228,7 +237,7 @@ profiled as (
         coalesce(deposits.dep_bal, 0) as dep_bal,
         -- the 积数 before F counts in F's month only
         cast(coalesce(deposit_mtd.dep_bal_acc_mtd, 0)
-            + case when loaded_dates.month_start_date = {{ month_start(build_from_date()) }}
+            + case when loaded_dates.month_start_date = {{ month_start(batch_from_date()) }}
                 then coalesce(deposit_base.dep_bal_acc, 0) else 0 end as double)
             / loaded_dates.loaded_days_mtd as dep_davg_mtd,
         coalesce(loans.loan_bal, 0) as loan_bal,
