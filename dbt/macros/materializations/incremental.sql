@@ -73,7 +73,7 @@
       {%- set from_date = build_from_date() -%}
       {%- set build_sql -%}
         delete from {{ target }} where biz_date >= {{ from_date }};
-        {%- if config.get('batch_dates') %}
+        {%- if batches %}
         {%- for batch in batches %}
         insert into {{ target }} ({{ columns }})
         select {{ columns }} from ({{ batch }}) as new_rows;
@@ -151,21 +151,22 @@
   {%- if not size -%}
     {{- return([]) -}}
   {%- endif -%}
-  {%- if batch_from_date() not in sql or batch_to_date() not in sql -%}
+  {%- set from_mark, to_mark = batch_from_date(), batch_to_date() -%}
+  {%- if from_mark not in sql or to_mark not in sql -%}
     {{ exceptions.raise_compiler_error(
         this ~ " has batch_dates but its SQL lacks batch_from_date() or batch_to_date()") }}
   {%- endif -%}
   {%- set query -%}
     select strftime(biz_date, '%Y-%m-%d') from {{ ref('int_loaded_dates') }}
-    where biz_date >= {{ build_from_date() }} order by biz_date
+    where biz_date >= {{ from_mark }} order by biz_date
   {%- endset -%}
   {%- set dates = run_query(query).columns[0].values() -%}
   {%- set batches = [] -%}
-  {%- for first in dates[::size] -%}
-    {%- set last = dates[loop.index0 * size:(loop.index0 + 1) * size][-1] -%}
+  {%- for i in range(0, dates | length, size) -%}
+    {%- set first, last = dates[i], dates[i:i + size][-1] -%}
     {%- set batch_sql = sql
-        | replace(batch_from_date(), "/*batch_from*/cast('" ~ first ~ "' as date)/*end*/")
-        | replace(batch_to_date(), "/*batch_to*/cast('" ~ last ~ "' as date)/*end*/") -%}
+        | replace(from_mark, "/*batch_from*/cast('" ~ first ~ "' as date)/*end*/")
+        | replace(to_mark, "/*batch_to*/cast('" ~ last ~ "' as date)/*end*/") -%}
     {%- do batches.append("select * from (" ~ batch_sql ~ ") as batch_rows where biz_date "
         ~ "between cast('" ~ first ~ "' as date) and cast('" ~ last ~ "' as date)") -%}
   {%- endfor -%}
