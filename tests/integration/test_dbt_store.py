@@ -38,7 +38,14 @@ COMPARED = ("indicator_value", "mgr_indicator_value", "org_indicator_wide", "mgr
             # the 客户经营 serving tables (issue 15): srv_opportunity reads 30 days of
             # events back from the first date it builds
             "serving.srv_customer_tag", "serving.srv_customer_tag_overlap",
-            "serving.srv_opportunity", "serving.srv_precredit", "serving.srv_customer_lookup")
+            "serving.srv_opportunity", "serving.srv_precredit", "serving.srv_customer_lookup",
+            # built a date at a time (batch_dates): the full refresh runs one batch per
+            # date, the nights one date each; the two with batch_prev_date() read the
+            # loaded date before each batch too
+            "intermediate.int_customers_profiled", "intermediate.int_customer_changes",
+            "intermediate.int_customer_deposits_summed",
+            "intermediate.int_customer_outflows_daily",
+            "intermediate.int_deposit_balances_booked", "intermediate.int_loans_classified")
 
 
 
@@ -208,11 +215,18 @@ def test_rebuild_from_a_redelivered_date_equals_full_refresh(
     # (srv_opportunity reads them back 30 days): a rebuild that missed them would drop rows
     con.execute("update serving.srv_opportunity set amount = -1 "
                 "where biz_date >= date '2025-12-30'")
+    # batched models that compare a date with the loaded date before it: the first
+    # batch of the rebuild reads 2025-12-29, which it does not rebuild
+    con.execute("update intermediate.int_customer_outflows_daily set prev_dep_bal_cny = -1 "
+                "where biz_date >= date '2025-12-30'")
+    con.execute("delete from intermediate.int_customer_changes "
+                "where biz_date >= date '2025-12-30'")
     con.close()
     build(again, from_date="20251230")
     for table in ("indicator_value", "org_indicator_wide", "dim_customer", "precredit",
                   "opportunity_event", "serving.srv_opportunity",
-                  "serving.srv_customer_lookup"):
+                  "serving.srv_customer_lookup", "intermediate.int_customer_outflows_daily",
+                  "intermediate.int_customer_changes"):
         assert _differences(again, built.full, table) == 0
 
 

@@ -19,12 +19,15 @@
     A first build, a full refresh and a relation that is a view are built with
     `create or replace table`, one statement, so a failure leaves the old table.
 
-    A model with `batch_dates=N` (int_customers_profiled) is built N loaded dates at a
-    time, oldest first, in the same transaction: its query joins a dozen per-customer
-    sides date by date, and over a whole history at once (a full refresh, a long
-    catch-up) those sides outgrow memory and spill tens of GB (docs/benchmarks.md).
-    Its SQL marks its window with batch_from_date() and batch_to_date(); each batch is
-    that SQL with the marks set to the batch's first and last date.
+    A model with `batch_dates=N` is built N loaded dates at a time, oldest first, in
+    the same transaction. The per-customer and per-account models use it (N = 1):
+    they join or group millions of rows by date and key, and over a whole history at
+    once (a full refresh, a long catch-up) their hash tables grow with the number of
+    dates, fill DuckDB's memory_limit and spill; int_customers_profiled spilled 18 GB
+    and failed (docs/benchmarks.md). A date at a time, their memory is a night's.
+    Their SQL marks the window with batch_from_date(), batch_to_date() and, where it
+    reads the previous loaded date too, batch_prev_date(); each batch is that SQL with
+    the marks set to the batch's first and last date and the loaded date before it.
     on_schema_change is always 'fail' here (dbt_project.yml): when the query's columns
     or types differ from the table's, the build stops and names both lists. -#}
 {% materialization incremental, adapter='duckdb' -%}
@@ -131,16 +134,21 @@
 {%- endmacro %}
 
 
-{#- The window marks of a batched model (config batch_dates): the first date built and
-    the last, as literals wrapped in comments the materialization finds and replaces.
-    Rendered outside a batch (dbt compile, unit tests) they are build_from_date() and
-    no upper bound. -#}
+{#- The window marks of a batched model (config batch_dates): the first date built, the
+    last, and the loaded date before the first (a model comparing D with its previous
+    loaded date P reads P too), as literals wrapped in comments the materialization
+    finds and replaces. Rendered outside a batch (dbt compile, unit tests) they are
+    build_from_date(), no upper bound and loaded_date_before(build_from_date()). -#}
 {% macro batch_from_date() -%}
     /*batch_from*/{{ build_from_date() }}/*end*/
 {%- endmacro %}
 
 {% macro batch_to_date() -%}
     /*batch_to*/cast('9999-12-31' as date)/*end*/
+{%- endmacro %}
+
+{% macro batch_prev_date() -%}
+    /*batch_prev*/{{ loaded_date_before(build_from_date()) }}/*end*/
 {%- endmacro %}
 
 {#- The statements' SELECTs of a batched model, one per batch_dates loaded dates from
@@ -156,17 +164,25 @@
     {{ exceptions.raise_compiler_error(
         this ~ " has batch_dates but its SQL lacks batch_from_date() or batch_to_date()") }}
   {%- endif -%}
+  {%- set prev_mark = batch_prev_date() -%}
   {%- set query -%}
-    select strftime(biz_date, '%Y-%m-%d') from {{ ref('int_loaded_dates') }}
+    select strftime(biz_date, '%Y-%m-%d'), strftime(coalesce(prev_biz_date,
+        cast('1900-01-01' as date)), '%Y-%m-%d')
+    from (
+      select biz_date, lag(biz_date) over (order by biz_date) as prev_biz_date
+      from {{ ref('int_loaded_dates') }}
+    ) as loaded
     where biz_date >= {{ from_mark }} order by biz_date
   {%- endset -%}
-  {%- set dates = run_query(query).columns[0].values() -%}
+  {%- set result = run_query(query) -%}
+  {%- set dates, prevs = result.columns[0].values(), result.columns[1].values() -%}
   {%- set batches = [] -%}
   {%- for i in range(0, dates | length, size) -%}
     {%- set first, last = dates[i], dates[i:i + size][-1] -%}
     {%- set batch_sql = sql
         | replace(from_mark, "/*batch_from*/cast('" ~ first ~ "' as date)/*end*/")
-        | replace(to_mark, "/*batch_to*/cast('" ~ last ~ "' as date)/*end*/") -%}
+        | replace(to_mark, "/*batch_to*/cast('" ~ last ~ "' as date)/*end*/")
+        | replace(prev_mark, "/*batch_prev*/cast('" ~ prevs[i] ~ "' as date)/*end*/") -%}
     {%- do batches.append("select * from (" ~ batch_sql ~ ") as batch_rows where biz_date "
         ~ "between cast('" ~ first ~ "' as date) and cast('" ~ last ~ "' as date)") -%}
   {%- endfor -%}

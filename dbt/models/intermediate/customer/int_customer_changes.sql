@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date',
+          batch_dates=1) }}
 -- depends_on: {{ ref('int_loaded_dates') }}
 {# Customer attribute changes by business date: a row when a customer first
    appears, when a tracked attribute differs from the previous loaded date, or
@@ -17,7 +18,8 @@ loaded_dates as (
 
 targets as (
 
-    select * from loaded_dates where biz_date >= {{ build_from_date() }}
+    select * from loaded_dates
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 
@@ -28,7 +30,7 @@ customers as (
         mgr_no, grid_no, cust_status,
         coalesce(owner_cust_no, '') <> '' as is_micro_owner
     from {{ ref('stg_t1__customers') }}
-    where biz_date >= {{ loaded_date_before(build_from_date()) }}
+    where biz_date between {{ batch_prev_date() }} and {{ batch_to_date() }}
 
 ),
 

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date',
+          batch_dates=1) }}
 -- depends_on: {{ ref('int_loaded_dates') }}
 {# Each customer's deposits on D (customer-ops.md §2 dep_bal: Σ DEP_ACCT.balance in CNY
    of the customer's accounts, as DEP_BAL), with the earliest open_date of those
@@ -10,14 +11,14 @@ accounts as (
 
     select biz_date, cust_no, ccy, balance, open_date
     from {{ ref('stg_t1__deposit_accounts') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 
 fx_rates as (
 
     select biz_date, ccy, rate_to_cny from {{ ref('stg_t1__fx_rates') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 

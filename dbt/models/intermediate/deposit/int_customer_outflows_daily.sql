@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date',
+          batch_dates=1) }}
 -- depends_on: {{ ref('int_loaded_dates') }}
 {# Each customer's deposit debits (DEP_TXN dr_cr D) on D in CNY, with their deposit
    balance on the previous loaded date P and their owner on D: the inputs of
@@ -17,7 +18,7 @@ debits as (
 
     select biz_date, acct_no, amount
     from {{ ref('stg_t1__deposit_transactions') }}
-    where biz_date >= {{ build_from_date() }} and dr_cr = 'D'
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }} and dr_cr = 'D'
 
 ),
 
@@ -26,14 +27,14 @@ accounts as (
     -- D and its previous loaded date P (dep_bal on P)
     select biz_date, acct_no, cust_no, ccy, balance
     from {{ ref('stg_t1__deposit_accounts') }}
-    where biz_date >= {{ loaded_date_before(build_from_date()) }}
+    where biz_date between {{ batch_prev_date() }} and {{ batch_to_date() }}
 
 ),
 
 fx_rates as (
 
     select biz_date, ccy, rate_to_cny from {{ ref('stg_t1__fx_rates') }}
-    where biz_date >= {{ loaded_date_before(build_from_date()) }}
+    where biz_date between {{ batch_prev_date() }} and {{ batch_to_date() }}
 
 ),
 
@@ -41,7 +42,7 @@ customers as (
 
     select biz_date, cust_no, mgr_no
     from {{ ref('stg_t1__customers') }}
-    where biz_date >= {{ build_from_date() }} and cust_status = '1'
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }} and cust_status = '1'
 
 ),
 
@@ -49,7 +50,7 @@ managers as (
 
     select biz_date, mgr_no, org_no
     from {{ ref('stg_t1__customer_managers') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 

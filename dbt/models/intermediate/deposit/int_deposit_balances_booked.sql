@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date',
+          batch_dates=1) }}
 -- depends_on: {{ ref('int_loaded_dates') }}
 {# Deposit balances per business date at the grain every deposit figure is cut
    by: booking org (DEP_ACCT.org_no), performance manager (DEP_ACCT.mgr_no),
@@ -12,14 +13,14 @@ accounts as (
 
     select biz_date, org_no, mgr_no, subject_code, ccy, balance
     from {{ ref('stg_t1__deposit_accounts') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 
 fx_rates as (
 
     select biz_date, ccy, rate_to_cny from {{ ref('stg_t1__fx_rates') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date',
+          batch_dates=1) }}
 -- depends_on: {{ ref('int_loaded_dates') }}
 {# Loans in balance (indicators.md: LOAN_DUEBILL status 1; settled 2 and
     written-off 3 count in no balance), in CNY, with the inclusive (普惠型)
@@ -8,14 +9,14 @@ with
 loans as (
 
     select * from {{ ref('stg_t1__loan_duebills') }}
-    where biz_date >= {{ build_from_date() }} and loan_status = '1'
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }} and loan_status = '1'
 
 ),
 
 fx_rates as (
 
     select biz_date, ccy, rate_to_cny from {{ ref('stg_t1__fx_rates') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 
@@ -23,7 +24,7 @@ customers as (
 
     select biz_date, cust_no, cust_type, ent_scale, farmer_flag, owner_cust_no
     from {{ ref('stg_t1__customers') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 
@@ -31,7 +32,7 @@ credit_limits as (
 
     select biz_date, cust_no, limit_amt, start_date, end_date, limit_status
     from {{ ref('stg_t1__credit_limits') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 

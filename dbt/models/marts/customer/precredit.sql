@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='biz_date',
+          batch_dates=1) }}
 -- depends_on: {{ ref('int_loaded_dates') }}
 {# 预授信白名单 (customer-ops.md §5): one row per D and customer of cust_type 1 or 3 on D.
    Every threshold, score point and the limit's cap, multiplier and rounding come from
@@ -61,14 +62,15 @@ customers as (
         biz_date, cust_no, cust_type, education, marital, farmer_flag, age, dep_davg_mtd,
         credit_amt, has_npl_loan, has_overdue_loan, is_micro_owner, is_mobile_active
     from {{ ref('int_customers_profiled') }}
-    where biz_date >= {{ build_from_date() }} and cust_type in ('1', '3')
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
+        and cust_type in ('1', '3')
 
 ),
 
 blacklisted as (
 
     select biz_date, cust_no from {{ ref('int_customers_blacklisted') }}
-    where biz_date >= {{ build_from_date() }}
+    where biz_date between {{ batch_from_date() }} and {{ batch_to_date() }}
 
 ),
 
