@@ -78,11 +78,13 @@ final as (
     select
         scored.*,
         round(scored.weight * scored.achievement * 100, 6) as score,
-        -- rounded: a sum of doubles depends on the order rows arrive in, and a
-        -- rebuild must give the same card as the night it was first built
-        round(sum(scored.weight * scored.achievement * 100) over (
+        -- summed as decimals: a sum of doubles depends on the order rows arrive in,
+        -- and rounding it to 6 places still flipped the last place for 20 of 273,943
+        -- rows of 30 bank dates rebuilt in another order; a rebuild must give the same
+        -- card as the night it was first built
+        cast(round(sum(cast(scored.weight * scored.achievement * 100 as decimal(38, 12))) over (
             partition by scored.biz_date, scored.mgr_no
-        ), 6) as total_score
+        ), 6) as double) as total_score
     from scored
 
 )
