@@ -11,15 +11,28 @@ date (``from_date``, what a re-delivery of it costs) is measured. Results are
 printed as a Markdown table row and appended to ``bench/out/bench_dbt.jsonl``.
 Generate the deliveries first, e.g.
 ``uv run puhui generate --out /data/bank_landing --start 2025-12-29 --scale bank --days 5``.
+
+``--refresh-only`` measures one thing on a home that already holds its dates: the
+full refresh (``puhui build --full-refresh``, every model and test over every loaded
+date), what an upgrade or a long rebuild costs. It rewrites every table, so give it a
+copy. DuckDB's ``memory_limit`` is the home's setting (``PUHUI_MEMORY_LIMIT``, 12GB by
+default); the process's peak RSS is reported beside it, with the size of the spill
+folder ``PUHUI_HOME/tmp`` sampled every second.
+
+    cp -a /data/night30 /data/fr && \
+    uv run python bench/bench_dbt.py --home /data/fr --refresh-only --label 30-dates
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -27,20 +40,44 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _measured(cmd: list[str], env_home: Path) -> dict[str, float]:
-    """Run ``cmd`` under /usr/bin/time -v; wall seconds and peak RSS in MiB."""
-    import os
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*") if folder.is_dir() else ():
+        with contextlib.suppress(FileNotFoundError):  # DuckDB removed a spill file
+            total += path.stat().st_size
+    return total
 
+
+def _measured(cmd: list[str], env_home: Path) -> dict[str, float]:
+    """Run ``cmd`` under /usr/bin/time -v: wall and CPU seconds, peak RSS in MiB, and
+    the largest size the home's spill folder reached (sampled every second)."""
     env = dict(os.environ, PUHUI_HOME=str(env_home))
     began = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], cwd=REPO, env=env,
-                          capture_output=True, text=True)
+    child = subprocess.Popen(["/usr/bin/time", "-v", *cmd], cwd=REPO, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    spill = [0]
+
+    def sample() -> None:
+        while child.poll() is None:
+            spill[0] = max(spill[0], _folder_bytes(env_home / "tmp"))
+            time.sleep(1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = child.communicate()
+    sampler.join()
     wall = time.perf_counter() - began
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+    if child.returncode != 0:
+        sys.stderr.write(stdout[-4000:] + stderr[-4000:])
         raise SystemExit(f"failed: {' '.join(cmd)}")
-    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return {"seconds": round(wall, 1), "peak_rss_mib": round(rss_kb / 1024, 0)}
+
+    def field(name: str) -> float:
+        return float(re.search(rf"{re.escape(name)}: ([\d.]+)", stderr).group(1))
+
+    return {"seconds": round(wall, 1),
+            "cpu_s": round(field("User time (seconds)") + field("System time (seconds)"), 1),
+            "peak_rss_mib": round(field("Maximum resident set size (kbytes)") / 1024, 0),
+            "peak_spill_mib": round(spill[0] / 2**20, 0)}
 
 
 def _step(kind: str, home: Path, arg: str | None) -> list[str]:
@@ -117,14 +154,44 @@ def _counts(home: Path) -> dict[str, int]:
         con.close()
 
 
+def _refresh_only(home: Path, label: str) -> None:
+    """One full refresh of an existing home, timed; appended to bench_dbt.jsonl."""
+    import duckdb
+
+    if not (home / "warehouse.duckdb").is_file():
+        raise SystemExit(f"{home} holds no warehouse.duckdb: build the home first")
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        first, last, n = con.execute(
+            "select min(biz_date), max(biz_date), count(*) from intermediate.int_loaded_dates"
+        ).fetchone()
+    print(f"full refresh of {n} loaded dates {first} .. {last} in {home} ...", flush=True)
+    res = {"label": label or home.name, "kind": "refresh_only", "dates": n,
+           "first": str(first), "last": str(last),
+           "memory_limit": os.environ.get("PUHUI_MEMORY_LIMIT", "12GB (default)"),
+           "at": time.strftime("%Y-%m-%d %H:%M:%S"),
+           "full_refresh": _measured(_step("full", home, None), home)}
+    out = REPO / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "bench_dbt.jsonl").open("a") as f:
+        f.write(json.dumps(res) + "\n")
+    print(json.dumps(res, indent=2))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--landing", type=Path, required=True)
+    p.add_argument("--landing", type=Path)
     p.add_argument("--home", type=Path, required=True)
     p.add_argument("--label", default="")
     p.add_argument("--loader", choices=("ingest", "direct"), default="ingest",
                    help="ingest: the Dagster ingestion job; direct: the ingestion service alone")
+    p.add_argument("--refresh-only", action="store_true",
+                   help="only a full refresh of the home's loaded dates (give it a copy)")
     a = p.parse_args()
+    if a.refresh_only:
+        _refresh_only(a.home, a.label)
+        return
+    if a.landing is None:
+        p.error("--landing is required unless --refresh-only")
     dates = sorted(d.name for d in a.landing.iterdir() if d.is_dir() and d.name.isdigit())
     if len(dates) < 2:
         raise SystemExit("need at least two delivered dates")
