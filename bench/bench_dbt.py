@@ -65,8 +65,8 @@ def _measured(cmd: list[str], env_home: Path) -> dict[str, float]:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     stdout, stderr = child.communicate()
+    wall = time.perf_counter() - began  # before the join: the sampler may be asleep
     sampler.join()
-    wall = time.perf_counter() - began
     if child.returncode != 0:
         sys.stderr.write(stdout[-4000:] + stderr[-4000:])
         raise SystemExit(f"failed: {' '.join(cmd)}")
