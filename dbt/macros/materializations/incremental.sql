@@ -164,7 +164,8 @@
     {{ exceptions.raise_compiler_error(
         this ~ " has batch_dates but its SQL lacks batch_from_date() or batch_to_date()") }}
   {%- endif -%}
-  {%- set prev_mark = batch_prev_date() -%}
+  {#- rendering the prev mark runs loaded_date_before's query: only where it is used -#}
+  {%- set prev_mark = batch_prev_date() if '/*batch_prev*/' in sql else none -%}
   {%- set query -%}
     select strftime(biz_date, '%Y-%m-%d'), strftime(coalesce(prev_biz_date,
         cast('1900-01-01' as date)), '%Y-%m-%d')
@@ -181,8 +182,11 @@
     {%- set first, last = dates[i], dates[i:i + size][-1] -%}
     {%- set batch_sql = sql
         | replace(from_mark, "/*batch_from*/cast('" ~ first ~ "' as date)/*end*/")
-        | replace(to_mark, "/*batch_to*/cast('" ~ last ~ "' as date)/*end*/")
-        | replace(prev_mark, "/*batch_prev*/cast('" ~ prevs[i] ~ "' as date)/*end*/") -%}
+        | replace(to_mark, "/*batch_to*/cast('" ~ last ~ "' as date)/*end*/") -%}
+    {%- if prev_mark -%}
+      {%- set batch_sql = batch_sql
+          | replace(prev_mark, "/*batch_prev*/cast('" ~ prevs[i] ~ "' as date)/*end*/") -%}
+    {%- endif -%}
     {%- do batches.append("select * from (" ~ batch_sql ~ ") as batch_rows where biz_date "
         ~ "between cast('" ~ first ~ "' as date) and cast('" ~ last ~ "' as date)") -%}
   {%- endfor -%}
