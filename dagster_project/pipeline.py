@@ -46,15 +46,16 @@ Say = Callable[[str], None]
 # The instance's dagster.yaml. One run at a time: DuckDB allows one writer, and the
 # sensor plans the next step from the state the previous one left. No telemetry (no
 # network, nothing outside PUHUI_HOME). One consolidated event log instead of a new
-# SQLite file per run: creating and migrating that file cost seconds per business date.
+# SQLite file per run: creating and migrating that file cost seconds per business date;
+# and its connections kept open between events (event_log.py).
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
 run_queue:
   max_concurrent_runs: 1
 event_log_storage:
-  module: dagster._core.storage.event_log
-  class: ConsolidatedSqliteEventLogStorage
+  module: dagster_project.event_log
+  class: PooledSqliteEventLogStorage
   config:
     base_dir: {history}
 """

@@ -97,3 +97,20 @@ def test_cursors_opened_after_a_spill_can_apply_the_profile_settings(tmp_path: P
         cursor.execute(f"SET {key} = '{value}'")
     with pytest.raises(duckdb.Error, match="temporary directory"):
         cursor.execute(f"SET temp_directory = '{spill}'")  # what the old profile did
+
+
+def test_the_dbt_version_the_resource_is_told_is_the_one_dbt_reports(settings: Settings) -> None:
+    """The dbt resource skips dagster-dbt's ``dbt --version`` before each build; what it
+    says instead must be what that command prints (resources/dbt.py)."""
+    import re
+    import subprocess
+
+    from packaging import version
+
+    from dagster_project.resources.dbt import DBT_EXECUTABLE, dbt_cli_resource
+
+    printed = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True,
+                             text=True, check=True).stdout
+    core = re.search(r"installed:\s*(\d+\.\d+\.\d+)", printed)
+    assert core, printed
+    assert dbt_cli_resource(settings)._cli_version == version.parse(core.group(1))
