@@ -58,13 +58,15 @@ def normalize_date(value: date | datetime | str | None) -> date | None:
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
-    """Variables profiles.yml reads (the warehouse file, threads, memory)."""
+    """Variables profiles.yml reads (the warehouse file, threads, memory), and the level
+    of dbt's log file."""
     return {
         "PUHUI_WAREHOUSE": str(settings.warehouse_path),
         "PUHUI_DBT_THREADS": str(settings.threads),
         "PUHUI_DBT_MEMORY_LIMIT": settings.memory_limit,
         # spill inside PUHUI_HOME, like ingestion (architecture.md: nothing outside it)
         "PUHUI_DBT_TEMP_DIR": str(settings.tmp_dir / "duckdb"),
+        "DBT_LOG_LEVEL_FILE": settings.dbt_log_level_file,
     }
 
 

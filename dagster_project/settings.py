@@ -153,6 +153,12 @@ class Settings(BaseSettings):
     )
     threads: int = Field(default=2, description="DuckDB / dbt worker threads.")
     memory_limit: str = Field(default="12GB", description="DuckDB memory_limit for loads.")
+    dbt_log_level_file: Literal["debug", "info", "warn", "error", "none"] = Field(
+        default="info",
+        description="Level of dbt's own log file, $PUHUI_HOME/dbt/target/dbt.log (dbt's "
+        "DBT_LOG_LEVEL_FILE): info, what dbt prints; debug adds every SQL statement dbt "
+        "sends, about a tenth of a tiny night's dbt CPU; none writes no file.",
+    )
     # --- ingestion (issue 4) ---
     load_txn_pause_s: float = Field(
         default=0.0,

@@ -40,3 +40,18 @@ def test_the_runs_are_the_dagster_jobs_the_sensor_launches(tiny_home: Path) -> N
         first = {r.tags.get("dagster/asset_partition_range_start") for r in nights}
         assert "2025-12-28" in first and "2026-01-01" in first
         assert instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.FAILURE])) == []
+
+
+def test_dbt_keeps_an_info_log_of_each_night_without_its_sql(tiny_home: Path) -> None:
+    """dbt's own log file is kept at info (settings.dbt_log_level_file): what dbt
+    printed, each node's result, and not every statement it sent (debug)."""
+    import json
+
+    logs = sorted((tiny_home / "dbt" / "target").glob("dbt.log*"))
+    assert logs
+    events = [json.loads(line) for p in logs for line in p.read_text().splitlines()]
+    levels = {e["info"]["level"] for e in events}
+    assert "debug" not in levels and "info" in levels
+    finished = [e for e in events if e["info"]["name"] == "LogModelResult"
+                and e["data"]["node_info"]["node_name"] == "indicator_value"]
+    assert len(finished) == 2  # one result per night
