@@ -109,8 +109,9 @@ def test_the_dbt_version_the_resource_is_told_is_the_one_dbt_reports(settings: S
 
     from dagster_project.resources.dbt import DBT_EXECUTABLE, dbt_cli_resource
 
+    # dbt --version also asks PyPI for the latest release: bound the wait
     printed = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True,
-                             text=True, check=True).stdout
+                             text=True, check=True, timeout=120).stdout
     core = re.search(r"installed:\s*(\d+\.\d+\.\d+)", printed)
     assert core, printed
     assert dbt_cli_resource(settings)._cli_version == version.parse(core.group(1))
