@@ -21,8 +21,13 @@ and ``tiny_home`` are still built once per run: the first worker to need one bui
 under the run's common base directory, holding a file lock, and the others wait for it.
 Each module runs whole on one worker (its module fixtures are built once), and every
 module that uses ``superset_stack`` runs on the same worker, so one Superset server
-serves them all; modules that need no tiny home are handed out first, so the other
-worker has work while the first builds it.
+serves them all.
+
+Modules are handed out longest first (``LONG_FIRST``, then the rest, those that need no
+shared build first), not in xdist's order (most tests first): the run then ends on short
+modules instead of on a long one started last. There is one worker more than CPUs: the
+long modules spend much of their time waiting (on a daemon's sensor ticks, a browser, a
+Superset server, a lock on a shared build), and a third worker fills those waits.
 """
 
 from __future__ import annotations
@@ -57,11 +62,34 @@ TINY_TWO_DATES = TINY_START + timedelta(days=1)  # 2025-12-29
 SUPERSET_GROUP = "superset"
 _SHARED_BUILDS = ("tiny_landing", "tiny_home", "tiny_home_two_dates")
 
+# The groups that take a minute or more of a CI worker, longest first (wall times of
+# the CI run in docs/benchmarks.md, "The test suite"). Those that build or wait for no
+# shared home come before those that wait for ``tiny_home``, which the Superset group
+# builds first.
+LONG_FIRST = (
+    SUPERSET_GROUP,  # about 10 min: server, 7 dashboards in Chromium, publish under load
+    "tests/integration/test_write_audit_publish.py",  # kills and reruns of real nights
+    "tests/integration/test_unattended.py",  # the webserver and daemon's sensor ticks
+    "tests/integration/test_ingest_job.py",
+    "tests/integration/test_blacklist_load.py",
+    "tests/spec/test_customer_ops_hand.py",
+    "tests/spec/test_indicators_hand.py",
+    "tests/integration/test_opportunity_push.py",
+    "tests/integration/test_dbt_store.py",
+    "tests/integration/test_briefing.py",
+    "tests/spec/test_customer_ops_match_reference.py",
+)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than the CPUs this process may use (module docstring)."""
+    return len(os.sched_getaffinity(0)) + 1
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """One xdist group per module, one for every module that needs Superset; and the
-    modules that need no shared build first (see the module docstring).
+    groups in the order they are handed out (see the module docstring).
 
     First among the hooks of this name: xdist's worker turns the ``xdist_group`` marks
     into node-id suffixes in its own, and the scheduler groups by those suffixes. Called
@@ -76,8 +104,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = modules[item.nodeid.split("::")[0]]
         group = SUPERSET_GROUP if "superset_stack" in fixtures else item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda it: any(f in modules[it.nodeid.split("::")[0]]
-                                  for f in _SHARED_BUILDS))  # stable: order kept otherwise
+    def rank(item: pytest.Item) -> tuple[int, bool]:
+        module = item.nodeid.split("::")[0]
+        group = SUPERSET_GROUP if "superset_stack" in modules[module] else module
+        first = LONG_FIRST.index(group) if group in LONG_FIRST else len(LONG_FIRST)
+        return first, any(f in modules[module] for f in _SHARED_BUILDS)
+
+    items.sort(key=rank)  # stable: a module's tests keep their order
 
 
 def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str,

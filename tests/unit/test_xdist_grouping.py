@@ -9,6 +9,8 @@ instead."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
@@ -19,3 +21,12 @@ def test_this_module_is_one_xdist_group(request: pytest.FixtureRequest) -> None:
     assert request.node.nodeid.endswith(f"@{module}"), (
         f"{request.node.nodeid!r} carries no group suffix: --dist loadgroup is "
         "scheduling every test alone")
+
+
+def test_every_long_first_group_names_a_module_of_the_suite() -> None:
+    """A renamed module would silently drop out of the handing-out order."""
+    from tests.conftest import LONG_FIRST, SUPERSET_GROUP
+
+    root = Path(__file__).resolve().parents[2]
+    missing = [g for g in LONG_FIRST if g != SUPERSET_GROUP and not (root / g).is_file()]
+    assert missing == []
