@@ -21,6 +21,7 @@ from dagster import (
 )
 
 from dagster_project import contract
+from dagster_project.dbt_build import dbt_args, run_dbt
 from dagster_project.definitions import build_defs
 from dagster_project.generator.api import TINY_START
 from dagster_project.resources.dbt import prepare_manifest
@@ -73,7 +74,7 @@ def test_a_manifest_older_than_the_project_is_parsed_again(
     night after the lookup became a view: dagster-dbt met the event of a test it did
     not know (KeyError 'test.puhui.assert_customer_lookup_one_row_per_customer')."""
     s = Settings(home=tmp_path / "home")
-    fresh = prepare_manifest(s)  # parsed, or copied from this process's parse
+    fresh = prepare_manifest(s)  # parsed, or copied from the checkout's parse
     nodes = set(json.loads(fresh.read_text())["nodes"])
     assert "test.puhui.assert_customer_lookup_one_row_per_customer" in nodes
     # the manifest of an older Puhui: no such test, written before the project's files
@@ -89,6 +90,37 @@ def test_a_manifest_older_than_the_project_is_parsed_again(
     assert "test.puhui.assert_customer_lookup_one_row_per_customer" not in json.loads(
         prepare_manifest(s).read_text())["nodes"]
 
+
+
+def _recorded_profile(home: Path) -> dict[str, str]:
+    import msgpack
+
+    state = home / "dbt" / "target" / "partial_parse.msgpack"
+    return msgpack.unpackb(state.read_bytes(), raw=False,
+                           strict_map_key=False)["state_check"]["profile_hash"]
+
+
+def test_a_copied_home_parses_partially_under_its_own_profile(
+        defs: Definitions, tmp_path: Path) -> None:
+    """dbt drops its partial-parse state when the profile's connection (the warehouse
+    path) differs from the one it recorded, and parses the whole project again: 6-8 CPU-s
+    for every new or copied home. prepare_manifest records the home's own profile
+    instead; dbt itself then finds the state valid and rewrites the same hash."""
+    first, copy = Settings(home=tmp_path / "first"), Settings(home=tmp_path / "copy")
+    prepare_manifest(first)
+    shutil.copytree(first.dbt_target_dir, copy.dbt_target_dir)
+    theirs = _recorded_profile(first.home)
+    prepare_manifest(copy)  # a fresh manifest: only the recorded profile changes
+    ours = _recorded_profile(copy.home)
+    assert ours != theirs  # the warehouse path is part of it
+    res = run_dbt(copy, dbt_args(copy, "parse"))
+    assert res.success  # type: ignore[attr-defined]
+    log = (copy.dbt_target_dir.parent / "logs" / "dbt.log").read_text()
+    assert "Unable to do partial parsing" not in log
+    perf = json.loads((copy.dbt_target_dir / "perf_info.json").read_text())
+    assert perf["is_partial_parse_enabled"] and perf["parsed_path_count"] == 0
+    assert perf["path_count"] > 250  # the project's files, every one taken as parsed
+    assert _recorded_profile(copy.home) == ours  # what dbt computed is what we wrote
 
 def _upstream(defs: Definitions, key: AssetKey) -> set[AssetKey]:
     graph = defs.resolve_asset_graph()
