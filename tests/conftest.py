@@ -100,13 +100,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     modules: dict[str, set[str]] = {}
     for item in items:
         modules.setdefault(item.nodeid.split("::")[0], set()).update(item.fixturenames)
+
+    def group_of(module: str) -> str:
+        return SUPERSET_GROUP if "superset_stack" in modules[module] else module
+
     for item in items:
-        fixtures = modules[item.nodeid.split("::")[0]]
-        group = SUPERSET_GROUP if "superset_stack" in fixtures else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(group_of(item.nodeid.split("::")[0])))
+
     def rank(item: pytest.Item) -> tuple[int, bool]:
         module = item.nodeid.split("::")[0]
-        group = SUPERSET_GROUP if "superset_stack" in modules[module] else module
+        group = group_of(module)
         first = LONG_FIRST.index(group) if group in LONG_FIRST else len(LONG_FIRST)
         return first, any(f in modules[module] for f in _SHARED_BUILDS)
 

@@ -53,16 +53,11 @@ def _project_files() -> list[Path]:
     return sorted(files)
 
 
-def _project_stamp() -> float:
-    """Latest modification time of the project's sources (models, macros, seeds, yml)."""
-    return max(p.stat().st_mtime for p in _project_files())
-
-
-def _project_key() -> str:
+def _project_key(files: list[Path]) -> str:
     """The parse cache's key: dbt's version and every project file's path and bytes."""
     h = hashlib.sha256(" ".join(importlib.metadata.version(d)
                                 for d in ("dbt-core", "dbt-duckdb")).encode())
-    for p in _project_files():
+    for p in files:
         h.update(str(p.relative_to(DBT_PROJECT_DIR.parent)).encode() + b"\0")
         h.update(p.read_bytes())
     return h.hexdigest()[:24]
@@ -72,6 +67,11 @@ def _profile_env(settings: Settings) -> dict[str, str]:
     env = dbt_env(settings)
     env.pop("DBT_LOG_LEVEL_FILE")
     return env
+
+
+def _profile_mark(settings: Settings) -> str:
+    """What ``_PROFILE_MARK`` holds once the home's state records its own profile."""
+    return repr(sorted(_profile_env(settings).items()))
 
 
 def _profile_hash(settings: Settings) -> dict[str, str]:
@@ -105,7 +105,7 @@ def _own_profile(settings: Settings) -> None:
 
     target = settings.dbt_target_dir
     state, mark = target / "partial_parse.msgpack", target / _PROFILE_MARK
-    wanted = repr(sorted(_profile_env(settings).items()))
+    wanted = _profile_mark(settings)
     if not state.exists() or (mark.exists() and mark.read_text() == wanted):
         return
     try:
@@ -140,8 +140,11 @@ def _keep_parse(key: str, target: Path, keep: int = 4) -> None:
         tmp.rename(_PARSE_CACHE / key)
     except OSError:  # another process kept the same parse first, or the disk is full
         shutil.rmtree(tmp, ignore_errors=True)
-    kept = sorted((d for d in _PARSE_CACHE.iterdir() if not d.name.startswith(".")),
-                  key=lambda d: d.stat().st_mtime, reverse=True)
+    try:
+        kept = sorted((d for d in _PARSE_CACHE.iterdir() if not d.name.startswith(".")),
+                      key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError:  # another process pruning at the same moment removed one
+        return
     for old in kept[keep:]:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -156,10 +159,12 @@ def prepare_manifest(settings: Settings) -> Path:
     reaches Dagster as an event of a node it does not know (KeyError in dagster-dbt),
     and the first night after the upgrade would fail."""
     project = dbt_project(settings.dbt_target_dir)
-    if project.manifest_path.exists() and project.manifest_path.stat().st_mtime >= _project_stamp():
+    files = _project_files()
+    if (project.manifest_path.exists()
+            and project.manifest_path.stat().st_mtime >= max(p.stat().st_mtime for p in files)):
         _own_profile(settings)
         return project.manifest_path
-    key = _project_key()
+    key = _project_key(files)
     cached = _cached_parse(key)
     if cached is not None:
         settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
@@ -175,8 +180,7 @@ def prepare_manifest(settings: Settings) -> Path:
     res = run_dbt(settings, dbt_args(settings, "parse"))
     if not getattr(res, "success", False):
         raise RuntimeError(f"dbt parse failed: {getattr(res, 'exception', None)}")
-    (settings.dbt_target_dir / _PROFILE_MARK).write_text(
-        repr(sorted(_profile_env(settings).items())))
+    (settings.dbt_target_dir / _PROFILE_MARK).write_text(_profile_mark(settings))
     _keep_parse(key, settings.dbt_target_dir)
     return project.manifest_path
 

@@ -91,7 +91,6 @@ def test_a_manifest_older_than_the_project_is_parsed_again(
         prepare_manifest(s).read_text())["nodes"]
 
 
-
 def _recorded_profile(home: Path) -> dict[str, str]:
     import msgpack
 
@@ -121,6 +120,7 @@ def test_a_copied_home_parses_partially_under_its_own_profile(
     assert perf["is_partial_parse_enabled"] and perf["parsed_path_count"] == 0
     assert perf["path_count"] > 250  # the project's files, every one taken as parsed
     assert _recorded_profile(copy.home) == ours  # what dbt computed is what we wrote
+
 
 def _upstream(defs: Definitions, key: AssetKey) -> set[AssetKey]:
     graph = defs.resolve_asset_graph()
