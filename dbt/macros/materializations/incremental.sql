@@ -138,13 +138,22 @@
     last, and the loaded date before the first (a model comparing D with its previous
     loaded date P reads P too), as literals wrapped in comments the materialization
     finds and replaces. Rendered outside a batch (dbt compile, unit tests) they are
-    build_from_date(), no upper bound and loaded_date_before(build_from_date()). -#}
+    build_from_date(), no upper bound and loaded_date_before(build_from_date()).
+
+    batch_date() is the one date of a model built a date at a time (batch_dates=1 is
+    then required): its SQL may compute D's rows with plain joins and group-bys where a
+    window of many dates needs running sums and as-of joins. Outside a batch it is
+    build_from_date(); a unit test of such a model sets it (overrides: macros). -#}
 {% macro batch_from_date() -%}
     /*batch_from*/{{ build_from_date() }}/*end*/
 {%- endmacro %}
 
 {% macro batch_to_date() -%}
     /*batch_to*/cast('9999-12-31' as date)/*end*/
+{%- endmacro %}
+
+{% macro batch_date() -%}
+    /*batch_on*/{{ build_from_date() }}/*end*/
 {%- endmacro %}
 
 {% macro batch_prev_date() -%}
@@ -159,10 +168,15 @@
   {%- if not size -%}
     {{- return([]) -}}
   {%- endif -%}
-  {%- set from_mark, to_mark = batch_from_date(), batch_to_date() -%}
-  {%- if from_mark not in sql or to_mark not in sql -%}
+  {%- set from_mark, to_mark, on_mark = batch_from_date(), batch_to_date(), batch_date() -%}
+  {%- if on_mark in sql and size != 1 -%}
     {{ exceptions.raise_compiler_error(
-        this ~ " has batch_dates but its SQL lacks batch_from_date() or batch_to_date()") }}
+        this ~ " uses batch_date(), which needs batch_dates=1; it has batch_dates=" ~ size) }}
+  {%- endif -%}
+  {%- if on_mark not in sql and (from_mark not in sql or to_mark not in sql) -%}
+    {{ exceptions.raise_compiler_error(
+        this ~ " has batch_dates but its SQL lacks batch_date(), or batch_from_date() and "
+        ~ "batch_to_date()") }}
   {%- endif -%}
   {#- rendering the prev mark runs loaded_date_before's query: only where it is used -#}
   {%- set prev_mark = batch_prev_date() if '/*batch_prev*/' in sql else none -%}
@@ -182,7 +196,8 @@
     {%- set first, last = dates[i], dates[i:i + size][-1] -%}
     {%- set batch_sql = sql
         | replace(from_mark, "/*batch_from*/cast('" ~ first ~ "' as date)/*end*/")
-        | replace(to_mark, "/*batch_to*/cast('" ~ last ~ "' as date)/*end*/") -%}
+        | replace(to_mark, "/*batch_to*/cast('" ~ last ~ "' as date)/*end*/")
+        | replace(on_mark, "/*batch_on*/cast('" ~ first ~ "' as date)/*end*/") -%}
     {%- if prev_mark -%}
       {%- set batch_sql = batch_sql
           | replace(prev_mark, "/*batch_prev*/cast('" ~ prevs[i] ~ "' as date)/*end*/") -%}
