@@ -12,12 +12,13 @@
 
    Built one loaded date at a time (batch_dates=1, macros/materializations/
    incremental.sql), so D is batch_date() and every side is one row per customer:
-   D's own rows, the month's 积数 as one group-by of the month's loaded days up to D,
-   and the activity windows (latest transaction, latest visit, mobile_txn_30d) as one
-   group-by of the activity rows up to D. Sums of decimals are exact. Over many dates
-   at once the dozen per-customer sides joined below outgrow memory: a full refresh
-   of 30 bank dates spilled 18 GB and failed (docs/benchmarks.md); and for one date
-   these group-bys cost half the running sums and as-of joins a window of dates needs. #}
+   D's own rows; D's deposits with the month's 积数, one group-by of the month's
+   loaded days up to D; and the activity windows (latest transaction, latest visit,
+   mobile_txn_30d), one group-by of the activity rows up to D. Sums of decimals are
+   exact. Over many dates at once the per-customer sides joined below outgrow memory:
+   a full refresh of 30 bank dates spilled 18 GB and failed (docs/benchmarks.md); and
+   for one date these group-bys cost half the running sums and as-of joins a window
+   of dates needs. #}
 with
 
 loaded_date as (
@@ -48,18 +49,15 @@ managers as (
 
 deposits as (
 
-    select cust_no, dep_bal, first_open_date
-    from {{ ref('int_customer_deposits_summed') }}
-    where biz_date = {{ batch_date() }}
-
-),
-
-deposits_mtd as (
-
-    -- the 积数 of D's month: each customer's dep_bal over its loaded days up to D; a
-    -- loaded day without accounts adds 0 (§2 "a customer absent on a date counts 0
-    -- that date") and still counts in loaded_days_mtd
-    select cust_no, sum(dep_bal) as dep_bal_acc_mtd
+    -- D's deposits (dep_bal, the earliest open_date of the accounts held on D) and the
+    -- 积数 of D's month in one group-by: each customer's dep_bal over the month's loaded
+    -- days up to D; a loaded day without accounts adds 0 (§2 "a customer absent on a
+    -- date counts 0 that date") and still counts in loaded_days_mtd
+    select
+        cust_no,
+        sum(dep_bal) filter (where biz_date = {{ batch_date() }}) as dep_bal,
+        min(first_open_date) filter (where biz_date = {{ batch_date() }}) as first_open_date,
+        sum(dep_bal) as dep_bal_acc_mtd
     from {{ ref('int_customer_deposits_summed') }}
     where biz_date >= {{ month_start(batch_date()) }} and biz_date <= {{ batch_date() }}
     group by cust_no
@@ -145,7 +143,7 @@ profiled as (
                 end
         end as age,
         coalesce(deposits.dep_bal, 0) as dep_bal,
-        cast(coalesce(deposits_mtd.dep_bal_acc_mtd, 0) as double) / loaded_date.loaded_days_mtd
+        cast(coalesce(deposits.dep_bal_acc_mtd, 0) as double) / loaded_date.loaded_days_mtd
             as dep_davg_mtd,
         coalesce(loans.loan_bal, 0) as loan_bal,
         coalesce(credit.credit_amt, 0) as credit_amt,
@@ -161,7 +159,6 @@ profiled as (
     inner join loaded_date on loaded_date.biz_date = customers.biz_date
     left join managers on managers.mgr_no = customers.mgr_no
     left join deposits on deposits.cust_no = customers.cust_no
-    left join deposits_mtd on deposits_mtd.cust_no = customers.cust_no
     left join loans on loans.cust_no = customers.cust_no
     left join credit on credit.cust_no = customers.cust_no
     left join activity on activity.cust_no = customers.cust_no
