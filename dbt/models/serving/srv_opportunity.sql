@@ -55,7 +55,10 @@ events as (
 
 names as (
 
-    select biz_date, cust_no, cust_name_masked from {{ ref('stg_t1__customer_names') }}
+    -- each event's customer's masked name on its raising date: srv_opportunity_customers
+    -- holds exactly those (a few thousand a date), where the names of every customer
+    -- on each of the 30 days would be 30 dates of the whole customer base
+    select biz_date, cust_no, cust_name_masked from {{ ref('srv_opportunity_customers') }}
     where biz_date >= {{ events_from }}
 
 ),
