@@ -1,16 +1,27 @@
 """What customer operations (issue 15) add to a night's dbt build.
 
     uv run python bench/bench_custops.py --home /data/night30 --date 2025-11-10 --rounds 2
+    uv run python bench/bench_custops.py --home /data/night3 --date 2025-10-14 \
+        --landing /data/bank32 --scratch /data/scratch --rounds 3
 
-``--home`` is a PUHUI_HOME published through ``--date`` (prepared with ``puhui run``,
-untimed). Each round rebuilds ``--date`` alone twice, each in its own process under
+Each round builds ``--date`` alone twice, each in its own process under
 ``/usr/bin/time -v``: once with every dbt node (what ``puhui build --from-date`` runs,
 the dbt step of a night: the date's models and their data tests) and once without
 the customer-operations nodes (:data:`CUSTOMER_OPS`: the blacklist, the ID hashes,
 the masked names, the per-customer intermediates, the four contract tables and the
 客户经营 serving tables, with their tests). The two alternate, so load drifts on a
-shared machine touch both alike. Rebuilding the last date replaces its rows with the
-same rows, so the home ends as it began.
+shared machine touch both alike.
+
+Two modes:
+- **rebuild** (no ``--landing``): ``--home`` is published through ``--date`` (prepared
+  with ``puhui run``, untimed), and each build replaces that date's rows with the
+  same rows, so the home ends as it began. Every incremental model first deletes
+  the date it rebuilds.
+- **new date** (``--landing`` and ``--scratch``): ``--home`` is published through the
+  loaded date before ``--date``. The delivery of ``--date`` is loaded once, untimed,
+  into a copy under ``--scratch`` (the ingestion service, every contract rule), and
+  each build runs on a fresh copy of that: a night's dbt step, which only appends.
+  ``--home`` is never changed.
 
 Reported: wall, CPU (user + system) and peak RSS of each run, their medians and the
 ratio with / without (the issue's target: at most +30 %), and the customer-operations
@@ -26,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,15 +58,19 @@ CUSTOMER_OPS = ("stg_manual__blacklist_entries+ stg_t1__customer_id_hashes+ "
                 "int_customer_activity_counted+ int_customers_profiled+")
 
 # One dbt build of the window [day, day] in process, as dbt_build.build(from_date=day)
-# runs it, optionally without some nodes; prints dbt's per-node times as JSON.
+# runs it, optionally without some nodes; prints dbt's per-node times as JSON. The
+# manifest is prepared first, as the night's Dagster code does before its build: a
+# copied home then parses partially (resources/dbt.py), as a home's night does.
 _BUILD = """
 import json, sys
 from dagster_project import dbt_build
+from dagster_project.resources.dbt import prepare_manifest
 from dagster_project.settings import get_settings
 from datetime import date
 s = get_settings()
 day = date.fromisoformat(sys.argv[1])
 dbt_build.ensure_sources(s)
+prepare_manifest(s)  # as the night's Dagster code does: a copied home parses partially
 args = dbt_build.dbt_args(s, "build")
 if sys.argv[2]:
     args += ["--exclude", sys.argv[2]]
@@ -73,6 +89,29 @@ def _has_custops(home: Path) -> bool:
         return bool(con.execute("select count(*) from duckdb_tables() where "
                                 "schema_name = 'marts' and table_name = 'precredit'")
                     .fetchone()[0])
+
+
+def _ingested_copy(home: Path, landing: Path, day: date, scratch: Path) -> Path:
+    """``home`` copied to ``scratch/base`` with the delivery of ``day`` loaded (untimed)."""
+    base = scratch / "base"
+    if base.exists():
+        shutil.rmtree(base)
+    shutil.copytree(home, base, ignore=shutil.ignore_patterns("tmp", "*.wal"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
+    env["PUHUI_HOME"] = str(base)
+    code = ("import sys; from pathlib import Path; from bench_dbt import ingest_dates; "
+            "ingest_dates(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])")
+    subprocess.run([sys.executable, "-c", code, str(base), str(landing), day.isoformat()],
+                   cwd=REPO, env={**env, "PYTHONPATH": str(REPO / "bench")}, check=True)
+    return base
+
+
+def _fresh(base: Path, scratch: Path) -> Path:
+    run = scratch / "run"
+    if run.exists():
+        shutil.rmtree(run)
+    shutil.copytree(base, run)
+    return run
 
 
 def build(home: Path, day: date, exclude: str) -> dict[str, object]:
@@ -97,7 +136,18 @@ def main() -> None:
     ap.add_argument("--date", type=date.fromisoformat, required=True)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--label", default="")
+    ap.add_argument("--landing", type=Path,
+                    help="new-date mode: the delivery of --date is loaded from here")
+    ap.add_argument("--scratch", type=Path, help="new-date mode: where the copies go")
     args = ap.parse_args()
+    if (args.landing is None) != (args.scratch is None):
+        ap.error("--landing and --scratch go together (new-date mode)")
+    if args.landing is not None:
+        print(f"[{time.strftime('%H:%M:%S')}] loading {args.date} into a copy of "
+              f"{args.home} (untimed)", flush=True)
+        base = _ingested_copy(args.home, args.landing, args.date, args.scratch)
+    if args.landing is not None and not _has_custops(args.home):
+        raise SystemExit(f"{args.home} has no customer-operations tables: build it once first")
     if not _has_custops(args.home):
         print(f"[{time.strftime('%H:%M:%S')}] no customer-operations tables yet: one "
               "untimed build of every loaded date", flush=True)
@@ -105,7 +155,8 @@ def main() -> None:
     runs: dict[str, list[dict[str, object]]] = {"with": [], "without": []}
     for i in range(args.rounds):
         for kind, exclude in (("with", ""), ("without", CUSTOMER_OPS)):
-            run = build(args.home, args.date, exclude)
+            home = args.home if args.landing is None else _fresh(base, args.scratch)
+            run = build(home, args.date, exclude)
             runs[kind].append(run)
             print(f"[{time.strftime('%H:%M:%S')}] round {i + 1} {kind:7s} "
                   f"wall {run['wall_s']:.1f} s, CPU {run['cpu_s']:.1f} s, "
@@ -116,9 +167,11 @@ def main() -> None:
     extra = set(runs["with"][0]["nodes"]) - set(runs["without"][0]["nodes"])
     own = {n: statistics.median(r["nodes"][n] for r in runs["with"]) for n in extra}
     models = {n.split(".")[-1]: round(t, 2) for n, t in own.items() if n.startswith("model.")}
-    tests = {n.split(".")[-2]: round(t, 2) for n, t in own.items() if n.startswith("test.")}
+    # test.<project>.<name>[.<hash>]: a singular test's id has no hash
+    tests = {n.split(".")[2]: round(t, 2) for n, t in own.items() if n.startswith("test.")}
     rec = {
         "date": args.date.isoformat(), "label": args.label, "rounds": args.rounds,
+        "mode": "rebuild" if args.landing is None else "new date",
         "at": time.strftime("%Y-%m-%d %H:%M:%S"), "load_avg_after": os.getloadavg()[0],
         "median": med,
         "ratio_wall": med["with"]["wall_s"] / med["without"]["wall_s"],
