@@ -74,23 +74,41 @@ blacklisted as (
 
 ),
 
+band_edges as (
+
+    -- one row per lower bound b of the bands: the points of the highest band met by a
+    -- value just above b (the band at b; of two, the strict one: > 0 → 8 before = 0 → 0)
+    -- and by a value equal to b (the inclusive band at b, else the highest band met
+    -- above the bound before b; none below the lowest bound)
+    select
+        lower_bound,
+        points_above,
+        coalesce(points_at_inclusive, lag(points_above) over (order by lower_bound))
+            as points_at
+    from (
+        select
+            cast(lower_bound as double) as lower_bound,
+            arg_max(points, -cast(is_lower_bound_inclusive as double)) as points_above,
+            max(points) filter (where is_lower_bound_inclusive = 1) as points_at_inclusive
+        from deposit_bands
+        group by cast(lower_bound as double)
+    ) as bounds
+
+),
+
 deposit_points as (
 
-    -- the highest band met: the greatest lower bound, and at an equal bound the strict
-    -- one (> 0 → 8 before = 0 → 0); one aggregate per customer, not a sort
+    -- the highest band met: the greatest lower bound <= dep_davg_mtd, one as-of lookup
+    -- per customer (not a join with every band and a sort)
     select
         customers.biz_date,
         customers.cust_no,
-        arg_max(deposit_bands.points, [
-            cast(deposit_bands.lower_bound as double),
-            -cast(deposit_bands.is_lower_bound_inclusive as double)
-        ]) as points
+        case
+            when customers.dep_davg_mtd = band_edges.lower_bound then band_edges.points_at
+            else band_edges.points_above
+        end as points
     from customers
-    inner join deposit_bands
-        on customers.dep_davg_mtd > deposit_bands.lower_bound
-        or (deposit_bands.is_lower_bound_inclusive = 1
-            and customers.dep_davg_mtd = deposit_bands.lower_bound)
-    group by customers.biz_date, customers.cust_no
+    asof inner join band_edges on customers.dep_davg_mtd >= band_edges.lower_bound
 
 ),
 
