@@ -70,7 +70,7 @@ from datetime import date
 s = get_settings()
 day = date.fromisoformat(sys.argv[1])
 dbt_build.ensure_sources(s)
-prepare_manifest(s)  # as the night's Dagster code does: a copied home parses partially
+prepare_manifest(s)
 args = dbt_build.dbt_args(s, "build")
 if sys.argv[2]:
     args += ["--exclude", sys.argv[2]]
@@ -91,18 +91,23 @@ def _has_custops(home: Path) -> bool:
                     .fetchone()[0])
 
 
+def _env(home: Path) -> dict[str, str]:
+    """This environment with ``home`` as the only Puhui setting."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
+    env["PUHUI_HOME"] = str(home)
+    return env
+
+
 def _ingested_copy(home: Path, landing: Path, day: date, scratch: Path) -> Path:
     """``home`` copied to ``scratch/base`` with the delivery of ``day`` loaded (untimed)."""
     base = scratch / "base"
     if base.exists():
         shutil.rmtree(base)
     shutil.copytree(home, base, ignore=shutil.ignore_patterns("tmp", "*.wal"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
-    env["PUHUI_HOME"] = str(base)
     code = ("import sys; from pathlib import Path; from bench_dbt import ingest_dates; "
             "ingest_dates(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])")
     subprocess.run([sys.executable, "-c", code, str(base), str(landing), day.isoformat()],
-                   cwd=REPO, env={**env, "PYTHONPATH": str(REPO / "bench")}, check=True)
+                   cwd=REPO, env={**_env(base), "PYTHONPATH": str(REPO / "bench")}, check=True)
     return base
 
 
@@ -115,11 +120,9 @@ def _fresh(base: Path, scratch: Path) -> Path:
 
 
 def build(home: Path, day: date, exclude: str) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
-    env["PUHUI_HOME"] = str(home)
     done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", _BUILD,
                            day.isoformat(), exclude],
-                          cwd=REPO, env=env, capture_output=True, text=True)
+                          cwd=REPO, env=_env(home), capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"dbt build failed ({done.returncode}):\n{done.stdout[-3000:]}\n"
                          f"{done.stderr[-3000:]}")
@@ -143,11 +146,12 @@ def main() -> None:
     if (args.landing is None) != (args.scratch is None):
         ap.error("--landing and --scratch go together (new-date mode)")
     if args.landing is not None:
+        if not _has_custops(args.home):
+            raise SystemExit(f"{args.home} has no customer-operations tables: build it once "
+                             "first")
         print(f"[{time.strftime('%H:%M:%S')}] loading {args.date} into a copy of "
               f"{args.home} (untimed)", flush=True)
         base = _ingested_copy(args.home, args.landing, args.date, args.scratch)
-    if args.landing is not None and not _has_custops(args.home):
-        raise SystemExit(f"{args.home} has no customer-operations tables: build it once first")
     if not _has_custops(args.home):
         print(f"[{time.strftime('%H:%M:%S')}] no customer-operations tables yet: one "
               "untimed build of every loaded date", flush=True)
