@@ -6,11 +6,11 @@
 ``/usr/bin/time -v`` on ``.ci/run`` gives one total; this splits it. For the length of
 one ``pytest`` run, a ``.pth`` hook in both virtualenvs (the project's and Superset's)
 makes every Python interpreter that starts with ``SUITE_CENSUS_DIR`` in its environment
-(not a ``PUHUI_`` name: the tests start ``puhui`` without those)
-write, when it exits, one JSON line: its command, CPU (user + system, its own, not its
+write, when it exits, one JSON record: its command, CPU (user + system, its own, not its
 children's), wall time, which heavy packages it imported, and the test that started it
-(``PYTEST_CURRENT_TEST``, inherited from the xdist worker). The hook is removed
-afterwards, whatever happens.
+(``PYTEST_CURRENT_TEST``, inherited from the xdist worker). Not a ``PUHUI_`` name: the
+tests start ``puhui`` without those. The hook is removed afterwards, whatever happens;
+left behind by a killed run, it does nothing without that variable.
 
 Processes that die by a signal write nothing (the killed nights of the
 write–audit–publish tests, a server the test kills), and neither does Chromium: the
@@ -70,8 +70,8 @@ if _DIR:
 
 
 def site_packages(python: Path) -> Path:
-    out = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                         check=True, capture_output=True, text=True)
+    code = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    out = subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True)
     return Path(out.stdout.strip())
 
 
