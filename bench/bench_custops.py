@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -46,7 +45,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_night import usage  # noqa: E402
+from bench_night import fresh_copy, usage  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out" / "bench_custops.jsonl"
@@ -100,23 +99,12 @@ def _env(home: Path) -> dict[str, str]:
 
 def _ingested_copy(home: Path, landing: Path, day: date, scratch: Path) -> Path:
     """``home`` copied to ``scratch/base`` with the delivery of ``day`` loaded (untimed)."""
-    base = scratch / "base"
-    if base.exists():
-        shutil.rmtree(base)
-    shutil.copytree(home, base, ignore=shutil.ignore_patterns("tmp", "*.wal"))
+    base = fresh_copy(home, scratch / "base", "tmp", "*.wal")
     code = ("import sys; from pathlib import Path; from bench_dbt import ingest_dates; "
             "ingest_dates(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])")
     subprocess.run([sys.executable, "-c", code, str(base), str(landing), day.isoformat()],
                    cwd=REPO, env={**_env(base), "PYTHONPATH": str(REPO / "bench")}, check=True)
     return base
-
-
-def _fresh(base: Path, scratch: Path) -> Path:
-    run = scratch / "run"
-    if run.exists():
-        shutil.rmtree(run)
-    shutil.copytree(base, run)
-    return run
 
 
 def build(home: Path, day: date, exclude: str) -> dict[str, object]:
@@ -145,21 +133,22 @@ def main() -> None:
     args = ap.parse_args()
     if (args.landing is None) != (args.scratch is None):
         ap.error("--landing and --scratch go together (new-date mode)")
+    has_custops = _has_custops(args.home)
     if args.landing is not None:
-        if not _has_custops(args.home):
+        if not has_custops:
             raise SystemExit(f"{args.home} has no customer-operations tables: build it once "
                              "first")
         print(f"[{time.strftime('%H:%M:%S')}] loading {args.date} into a copy of "
               f"{args.home} (untimed)", flush=True)
         base = _ingested_copy(args.home, args.landing, args.date, args.scratch)
-    if not _has_custops(args.home):
+    if not has_custops:
         print(f"[{time.strftime('%H:%M:%S')}] no customer-operations tables yet: one "
               "untimed build of every loaded date", flush=True)
         build(args.home, args.date, "")  # the new incremental models build all dates
     runs: dict[str, list[dict[str, object]]] = {"with": [], "without": []}
     for i in range(args.rounds):
         for kind, exclude in (("with", ""), ("without", CUSTOMER_OPS)):
-            home = args.home if args.landing is None else _fresh(base, args.scratch)
+            home = args.home if args.landing is None else fresh_copy(base, args.scratch / "run")
             run = build(home, args.date, exclude)
             runs[kind].append(run)
             print(f"[{time.strftime('%H:%M:%S')}] round {i + 1} {kind:7s} "

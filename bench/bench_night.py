@@ -68,12 +68,17 @@ def usage(time_v: str) -> dict[str, float]:
     }
 
 
+def fresh_copy(src: Path, dst: Path, *ignore: str) -> Path:
+    """``src`` copied to ``dst``, replacing what was there (``ignore``: name patterns)."""
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*ignore))
+    return dst
+
+
 def night(landing: Path, home: Path, scratch: Path, through: date,
           standby: bool = True) -> dict[str, object]:
-    if scratch.exists():
-        shutil.rmtree(scratch)
-    ignore = ["tmp", "*.wal"] + ([] if standby else ["serving.standby.duckdb"])
-    shutil.copytree(home, scratch, ignore=shutil.ignore_patterns(*ignore))
+    fresh_copy(home, scratch, "tmp", "*.wal", *([] if standby else ["serving.standby.duckdb"]))
     before = _loaded_dates(scratch)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
     env["PUHUI_HOME"] = str(scratch)
