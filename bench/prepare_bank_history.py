@@ -73,12 +73,14 @@ def main() -> None:
              str(a.seed)],
             cwd=REPO, stdout=(a.home / "generate.log").open("w"), stderr=subprocess.STDOUT,
             start_new_session=True)  # its own process group, paused and resumed by _Pacer
+    pacer = _Pacer(gen, landing, a.ahead)
+    pacer.start()
     try:
-        _prepare(a, settings, landing, dates, loaded, gen)
+        _prepare(a, settings, landing, dates, loaded, gen, pacer)
     finally:
-        if gen.poll() is None:  # stopped early: a paused generator would wait forever
-            os.killpg(gen.pid, signal.SIGTERM)
-            os.killpg(gen.pid, signal.SIGCONT)
+        pacer.stop()  # first: it could pause the generator again after anything below
+        if gen.poll() is None:  # stopped early (an error, Ctrl-C)
+            gen.terminate()
             gen.wait()
 
 
@@ -108,14 +110,12 @@ class _Pacer(threading.Thread):
 
 
 def _prepare(a: argparse.Namespace, settings, landing: Path, dates: list[date],  # noqa: ANN001
-             loaded: set[date], gen: subprocess.Popen) -> None:
+             loaded: set[date], gen: subprocess.Popen, pacer: _Pacer) -> None:
     from bench_dbt import ingest_dates
 
     from dagster_project.dbt_build import build
     from dagster_project.publish import publish
 
-    pacer = _Pacer(gen, landing, a.ahead)
-    pacer.start()
     timings: dict[str, float] = {"load": 0.0, "build": 0.0}
     began = time.perf_counter()
     for n, d in enumerate(dates, 1):
@@ -140,8 +140,7 @@ def _prepare(a: argparse.Namespace, settings, landing: Path, dates: list[date], 
             timings["build"] += time.perf_counter() - t
             print(f"[{time.perf_counter() - began:7.0f}s] dbt build through {d}: "
                   f"{result.seconds:.0f}s {result.counts}", flush=True)
-    pacer.stop()
-    gen.wait()
+    gen.wait()  # done writing: every date is loaded, so the pacer has let it run
     print(f"at most {pacer.most_waiting} generated dates waited in {landing} at a time", flush=True)
     tables: dict[str, int] = {}
     if not a.no_publish:
