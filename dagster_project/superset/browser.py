@@ -82,11 +82,40 @@ def login(driver: webdriver.Chrome, base_url: str, user: str, password: str,
                        f"attempts; the page shows: {shown or '(nothing)'}")
 
 
+_LOADING = ".loading, [aria-label='Loading']"
+_HOLDER = ".dashboard-component-chart-holder"
+
+
 def _charts_settled(driver: webdriver.Chrome) -> bool:
     """All chart holders rendered and no loading spinner left."""
-    loading = driver.find_elements(By.CSS_SELECTOR, ".loading, [aria-label='Loading']")
-    holders = driver.find_elements(By.CSS_SELECTOR, ".dashboard-component-chart-holder")
+    loading = driver.find_elements(By.CSS_SELECTOR, _LOADING)
+    holders = driver.find_elements(By.CSS_SELECTOR, _HOLDER)
     return bool(holders) and not loading
+
+
+# Runs in the page: the titles of the charts still showing a spinner ("(outside a
+# chart)" for a spinner elsewhere, e.g. the whole dashboard still loading).
+_STILL_LOADING_JS = """
+return [...document.querySelectorAll(arguments[0])].map(s => {
+  const c = s.closest(arguments[1]);
+  const t = c && c.querySelector('[data-test="editable-title"]');
+  return c ? (t ? t.textContent.trim() : '(untitled chart)') : '(outside a chart)';
+});
+"""
+
+
+def wait_settled(driver: webdriver.Chrome, slug: str, seconds: int = 120) -> None:
+    """Wait until :func:`_charts_settled`; on timeout say what was still loading, so a
+    slow or stuck chart is named in the error instead of a bare TimeoutException."""
+    try:
+        WebDriverWait(driver, seconds).until(_charts_settled)
+    except TimeoutException:
+        holders = driver.find_elements(By.CSS_SELECTOR, _HOLDER)
+        loading = driver.execute_script(_STILL_LOADING_JS, _LOADING, _HOLDER)
+        what = (f"still loading: {sorted(set(loading))}" if loading
+                else "no chart rendered" if not holders else "settled just after the limit")
+        raise TimeoutException(f"{slug}: charts not settled within {seconds} s "
+                               f"({len(holders)} charts; {what})") from None
 
 
 # Runs in the page. Filter names are the <h4 data-test="filter-control-name"> of the
@@ -151,13 +180,13 @@ def pick(driver: webdriver.Chrome, name: str, value: str) -> None:
 def shoot(driver: webdriver.Chrome, base_url: str, slug: str, out: Path, settle: float,
           picks: tuple[tuple[str, str], ...] = ()) -> None:
     driver.get(f"{base_url}/superset/dashboard/{slug}/?standalone=0")
-    WebDriverWait(driver, 120).until(_charts_settled)
+    wait_settled(driver, slug)
     for name, value in picks:
         pick(driver, name, value)
         time.sleep(1)
-        WebDriverWait(driver, 120).until(_charts_settled)
+        wait_settled(driver, slug)
     time.sleep(settle)  # ECharts animations and deck.gl's first frame
-    WebDriverWait(driver, 120).until(_charts_settled)
+    wait_settled(driver, slug)
     height = driver.execute_script(
         "return Math.max(document.body.scrollHeight, "
         "document.querySelector('.dashboard-content, #app')?.scrollHeight || 0)")
