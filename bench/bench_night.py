@@ -17,6 +17,13 @@ RSS of the whole process tree's largest member. The step times are the ones
 Compare a night after 2 loaded dates with one after 29 (target: at most 1.2× in
 time and peak memory).
 
+``--against REPO HOME`` times another checkout's night in every round too, alternating
+with this one's: ``REPO`` is a git worktree with its own ``uv sync``ed environment (for
+example the commit an issue was filed at), ``HOME`` a home that checkout prepared the
+same way from the same landing folder. Besides ``/usr/bin/time``'s figures each night
+records ``dbt_s``, the seconds dbt itself reports for its build ("Finished running …"),
+which every version prints (the step times are only printed since issue 11).
+
 A home whose last publish was a night's keeps ``serving.standby.duckdb``, and the
 night's publish starts from it (docs/architecture.md "Serving database"). ``--no-standby``
 leaves it out of the copy, so the night copies the served file as it did before.
@@ -76,17 +83,22 @@ def fresh_copy(src: Path, dst: Path, *ignore: str) -> Path:
     return dst
 
 
+def _revision(repo: Path) -> str:
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo,
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
 def night(landing: Path, home: Path, scratch: Path, through: date,
-          standby: bool = True) -> dict[str, object]:
+          standby: bool = True, repo: Path = REPO) -> dict[str, object]:
     fresh_copy(home, scratch, "tmp", "*.wal", *([] if standby else ["serving.standby.duckdb"]))
     before = _loaded_dates(scratch)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
     env["PUHUI_HOME"] = str(scratch)
     cmd = ["/usr/bin/time", "-v", "uv", "run", "--locked", "puhui", "run",
            "--landing", str(landing), "--through", through.isoformat()]
-    print(f"[{time.strftime('%H:%M:%S')}] {through}: {before} dates loaded; running the night",
-          flush=True)
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    print(f"[{time.strftime('%H:%M:%S')}] {through}: {before} dates loaded; running the night "
+          f"of {_revision(repo)}", flush=True)
+    done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"puhui run failed ({done.returncode}):\n{done.stdout[-3000:]}\n"
                          f"{done.stderr[-3000:]}")
@@ -94,8 +106,11 @@ def night(landing: Path, home: Path, scratch: Path, through: date,
              re.finditer(r"^\s+(dbt build|audit|publish) done in (\d+) s", done.stdout, re.M)}
     # the dates dbt rebuilt: one night must read "from <night> through <night>"
     window = re.findall(r"build, audit, publish from (\S+) through (\S+)", done.stdout)
+    dbt_s = [float(x) for x in re.findall(r"^Finished running .* \(([\d.]+)s\)\.",
+                                           done.stdout, re.M)]
     return {
         "night": through.isoformat(), "dates_before": before, "window": window,
+        "revision": _revision(repo), "dbt_s": sum(dbt_s),
         **usage(done.stderr),
         "steps_s": steps,
         "standby": (scratch / "serving.standby.duckdb").exists() and standby,
@@ -113,15 +128,19 @@ def main() -> None:
     ap.add_argument("--label", default="")
     ap.add_argument("--no-standby", action="store_true",
                     help="copy the home without serving.standby.duckdb")
+    ap.add_argument("--against", nargs=2, type=Path, metavar=("REPO", "HOME"),
+                    help="also time this other checkout's night on its own home, alternating")
     args = ap.parse_args()
+    sides = [(REPO, args.home)] + ([tuple(args.against)] if args.against else [])
     OUT.parent.mkdir(parents=True, exist_ok=True)
     for i in range(args.rounds):
-        rec = night(args.landing, args.home, args.scratch, args.night,
-                    standby=not args.no_standby)
-        rec.update(label=args.label, round=i + 1, at=time.strftime("%Y-%m-%d %H:%M:%S"))
-        print(json.dumps(rec, ensure_ascii=False), flush=True)
-        with OUT.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        for repo, home in sides:
+            rec = night(args.landing, home, args.scratch, args.night,
+                        standby=not args.no_standby, repo=repo)
+            rec.update(label=args.label, round=i + 1, at=time.strftime("%Y-%m-%d %H:%M:%S"))
+            print(json.dumps(rec, ensure_ascii=False), flush=True)
+            with OUT.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
