@@ -50,11 +50,17 @@ from bench_night import fresh_copy, usage  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out" / "bench_custops.jsonl"
 
-# Every model of customer operations: the ones that read what only they read, and
-# everything downstream of them (dbt's "+" suffix). `dbt ls` of it lists 17 models.
+# Every node of customer operations: the ones that read what only they read, and
+# everything downstream of them (dbt's "+" suffix), with the pre-credit parameters seed,
+# the blacklist source's tests and the test that their codes have labels. `dbt ls` of it
+# lists 82 nodes (18 models, the seed, 63 tests); what is left, 175 nodes, is exactly the
+# night before customer operations (eb7c65c). Until session 22 the last three terms were
+# missing and the "without" build kept 9 of these nodes.
 CUSTOMER_OPS = ("stg_manual__blacklist_entries+ stg_t1__customer_id_hashes+ "
                 "stg_t1__customer_names+ int_customer_deposits_summed+ "
-                "int_customer_activity_counted+ int_customers_profiled+")
+                "int_customer_activity_counted+ int_customers_profiled+ "
+                "precredit_parameters+ source:manual.blacklist_current+ "
+                "assert_code_labels_name_customer_ops_codes")
 
 # One dbt build of the window [day, day] in process, as dbt_build.build(from_date=day)
 # runs it, optionally without some nodes; prints dbt's per-node times as JSON. The
