@@ -10,6 +10,7 @@ from delivery to indicator store.
 """
 
 import os
+import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -128,14 +129,32 @@ def build_dbt_assets(settings: Settings) -> AssetsDefinition:
         os.environ.update(dbt_env(settings) | window_vars)
         settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
         context.log.info(f"dbt build from {window.from_date} through {window.through}")
+        invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
         try:
-            yield from dbt.cli(args, context=context,
-                               target_path=settings.dbt_target_dir).stream()
+            yield from invocation.stream()
         except Exception as exc:
+            _stop(invocation.process)
             _alert_failed(settings, window, f"dbt build failed: {exc}")
             raise
 
     return dbt_models
+
+
+def _stop(process: subprocess.Popen, grace_s: float = 30.0) -> None:
+    """End a dbt build whose events can no longer be read. dagster-dbt leaves the dbt
+    process running when reading its events fails (an event of a node the manifest
+    does not know raised KeyError), and that build went on holding the warehouse:
+    the failure alert could not be recorded ("warehouse busy"), and the next run met
+    the lock. DuckDB commits or drops each model's transaction whole, so stopping it
+    loses no half-written table; the next night rebuilds from the flagged date."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _alert_failed(settings: Settings, window: BuildWindow, reason: str) -> None:

@@ -2,8 +2,8 @@
 
 The manifest lives under ``settings.dbt_target_dir`` (``$PUHUI_HOME/dbt/target``),
 so every home has its own; :func:`prepare_manifest` parses the project when it is
-missing or older than the project's files (``dbt deps`` is never run: the project has
-no packages, and the hub is unreachable here).
+missing or was parsed from other project files (the key it records beside it;
+``dbt deps`` is never run: the project has no packages, and the hub is unreachable here).
 
 A full parse costs 6-8 CPU-s, and dbt throws its partial-parse state away whenever the
 profile's connection differs: the warehouse path, so for every new or copied home.
@@ -35,6 +35,8 @@ _PARSE_CACHE = DBT_PROJECT_DIR / "target" / "parsed"
 # what profiles.yml was rendered with when the home's partial_parse.msgpack was made
 # its own: the environment of dbt_env, minus what only the log level reads
 _PROFILE_MARK = "partial_parse.profile"
+# the project key (_project_key) of the files the home's manifest was parsed from
+_PROJECT_MARK = "manifest.project_key"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 
 
@@ -150,21 +152,23 @@ def _keep_parse(key: str, target: Path, keep: int = 4) -> None:
 
 
 def prepare_manifest(settings: Settings) -> Path:
-    """``dbt parse`` into the settings' target dir if there is no manifest yet, or if it
-    is older than the project's sources; a parse of the same project files made for
-    another home is copied instead.
+    """``dbt parse`` into the settings' target dir unless its manifest was parsed from
+    the project's files as they are now (the key recorded beside it); a parse of the
+    same files made for another home is copied instead.
 
     A home keeps its manifest across upgrades of Puhui. The assets are defined from it,
     while the night's ``dbt build`` parses the project as it now is: a test added since
     reaches Dagster as an event of a node it does not know (KeyError in dagster-dbt),
-    and the first night after the upgrade would fail."""
+    and the night fails. The key is of the files' bytes, not their times: a home copied
+    without its files' times (``cp -r``, a restore) once made an old manifest look newer
+    than the project, and its night failed so."""
     project = dbt_project(settings.dbt_target_dir)
-    files = _project_files()
-    if (project.manifest_path.exists()
-            and project.manifest_path.stat().st_mtime >= max(p.stat().st_mtime for p in files)):
+    key = _project_key(_project_files())
+    mark = settings.dbt_target_dir / _PROJECT_MARK
+    if project.manifest_path.exists() and mark.exists() and mark.read_text() == key:
         _own_profile(settings)
         return project.manifest_path
-    key = _project_key(files)
+    mark.unlink(missing_ok=True)
     cached = _cached_parse(key)
     if cached is not None:
         settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
@@ -176,12 +180,14 @@ def prepare_manifest(settings: Settings) -> Path:
             pass
         else:
             _own_profile(settings)
+            mark.write_text(key)
             return project.manifest_path
     res = run_dbt(settings, dbt_args(settings, "parse"))
     if not getattr(res, "success", False):
         raise RuntimeError(f"dbt parse failed: {getattr(res, 'exception', None)}")
     (settings.dbt_target_dir / _PROFILE_MARK).write_text(_profile_mark(settings))
     _keep_parse(key, settings.dbt_target_dir)
+    mark.write_text(key)
     return project.manifest_path
 
 

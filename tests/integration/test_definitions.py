@@ -67,28 +67,38 @@ def test_asset_graph_matches_the_snapshot(defs: Definitions) -> None:
     assert graph_snapshot(defs) == json.loads(SNAPSHOT.read_text())
 
 
-def test_a_manifest_older_than_the_project_is_parsed_again(
+def test_a_manifest_of_other_project_files_is_parsed_again(
         defs: Definitions, tmp_path: Path) -> None:
     """A home keeps its manifest across an upgrade of Puhui. Defining the assets from
     the old one while the night's dbt build parses the new project failed the first
     night after the lookup became a view: dagster-dbt met the event of a test it did
-    not know (KeyError 'test.puhui.assert_customer_lookup_one_row_per_customer')."""
+    not know (KeyError 'test.puhui.assert_customer_lookup_one_row_per_customer').
+    Whether it is old is told by the project key recorded beside it, not by times: a
+    home copied with ``cp -r`` (every file's time made new) once failed its night so."""
     s = Settings(home=tmp_path / "home")
     fresh = prepare_manifest(s)  # parsed, or copied from the checkout's parse
+    test = "test.puhui.assert_customer_lookup_one_row_per_customer"
     nodes = set(json.loads(fresh.read_text())["nodes"])
-    assert "test.puhui.assert_customer_lookup_one_row_per_customer" in nodes
-    # the manifest of an older Puhui: no such test, written before the project's files
+    assert test in nodes
+    mark = s.dbt_target_dir / "manifest.project_key"
+    key = mark.read_text()
     old = json.loads(fresh.read_text())
-    del old["nodes"]["test.puhui.assert_customer_lookup_one_row_per_customer"]
-    fresh.write_text(json.dumps(old))
-    os.utime(fresh, (0, 0))
-    again = prepare_manifest(s)
-    assert again == fresh and again.stat().st_mtime > 0
-    assert set(json.loads(again.read_text())["nodes"]) == nodes
-    # a manifest newer than the project is kept as it is (no parse on every start)
-    again.write_text(json.dumps(old))
-    assert "test.puhui.assert_customer_lookup_one_row_per_customer" not in json.loads(
-        prepare_manifest(s).read_text())["nodes"]
+    del old["nodes"][test]
+
+    def nodes_after(recorded: str | None) -> set[str]:
+        fresh.write_text(json.dumps(old))  # the manifest of an older Puhui: no such test
+        os.utime(fresh, (2**31, 2**31))  # and newer than every project file (a copy)
+        mark.unlink(missing_ok=True)
+        if recorded is not None:
+            mark.write_text(recorded)
+        return set(json.loads(prepare_manifest(s).read_text())["nodes"])
+
+    assert nodes_after("0" * len(key)) == nodes  # parsed from other files: replaced
+    assert mark.read_text() == key
+    assert nodes_after(None) == nodes  # a home from before the key was recorded
+    assert mark.read_text() == key
+    # the key of these files: kept as it is, its time aside (no parse on every start)
+    assert test not in nodes_after(key)
 
 
 def _recorded_profile(home: Path) -> dict[str, str]:
