@@ -92,12 +92,13 @@ def night(landing: Path, home: Path, scratch: Path, through: date,
           standby: bool = True, repo: Path = REPO) -> dict[str, object]:
     fresh_copy(home, scratch, "tmp", "*.wal", *([] if standby else ["serving.standby.duckdb"]))
     before = _loaded_dates(scratch)
+    revision = _revision(repo)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PUHUI_")}
     env["PUHUI_HOME"] = str(scratch)
     cmd = ["/usr/bin/time", "-v", "uv", "run", "--locked", "puhui", "run",
            "--landing", str(landing), "--through", through.isoformat()]
     print(f"[{time.strftime('%H:%M:%S')}] {through}: {before} dates loaded; running the night "
-          f"of {_revision(repo)}", flush=True)
+          f"of {revision}", flush=True)
     done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"puhui run failed ({done.returncode}):\n{done.stdout[-3000:]}\n"
@@ -110,7 +111,7 @@ def night(landing: Path, home: Path, scratch: Path, through: date,
                                            done.stdout, re.M)]
     return {
         "night": through.isoformat(), "dates_before": before, "window": window,
-        "revision": _revision(repo), "dbt_s": sum(dbt_s),
+        "revision": revision, "dbt_s": sum(dbt_s),
         **usage(done.stderr),
         "steps_s": steps,
         "standby": (scratch / "serving.standby.duckdb").exists() and standby,

@@ -349,7 +349,6 @@ def test_redelivered_date_with_corrected_balance_moves_that_and_later_dates(
     assert moved.height > 0 and outside.height == 0, outside
 
 
-
 def test_a_build_whose_events_cannot_be_read_is_stopped_and_the_failure_alerted(
         landing: Path, tiny_home_two_dates: Path, tmp_path: Path) -> None:
     """Dagster defines the dbt assets from the home's manifest; an event of a node it
@@ -373,7 +372,7 @@ def test_a_build_whose_events_cannot_be_read_is_stopped_and_the_failure_alerted(
     done = subprocess.run([*puhui_command(), "run", "--landing", str(landing)], cwd=REPO,
                           env=_env(home), capture_output=True, text=True, timeout=900)
     out = done.stdout + done.stderr
-    assert 'NOT published' in out and 'op "dbt_models"' in out, out[-3000:]
+    assert "NOT published" in out and 'op "dbt_models"' in out, out[-3000:]
     # no dbt left behind: the warehouse opens for writing at once
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     try:
