@@ -28,6 +28,11 @@ ratio with / without (the issue's target: at most +30 %), and the customer-opera
 nodes' own times from dbt's ``run_results.json``. Results are appended to
 ``bench/out/bench_custops.jsonl``.
 
+``--split-tests`` adds two builds to each round, to tell the models' share from their
+tests': "models" keeps every customer-operations model and none of their data tests,
+"required" only the two pre-credit checks issue 15 names (:data:`REQUIRED_TESTS`).
+Their ratios to "without" are reported beside the others.
+
 A home built before customer operations existed gets one untimed build first, which
 builds their tables for every loaded date (they are new incremental models).
 """
@@ -62,6 +67,13 @@ CUSTOMER_OPS = ("stg_manual__blacklist_entries+ stg_t1__customer_id_hashes+ "
                 "precredit_parameters+ source:manual.blacklist_current+ "
                 "assert_code_labels_name_customer_ops_codes")
 
+# The checks issue 15 names for pre-credit ("every admitted customer has a limit, and no
+# limit is above the cap"); --split-tests times the models with only these.
+REQUIRED_TESTS = ("assert_precredit_admitted_have_limit", "assert_precredit_limit_within_cap")
+
+# The customer-operations nodes, each its dbt test excluded: the models without a test.
+CUSTOMER_OPS_TESTS = " ".join(f"{term},resource_type:test" for term in CUSTOMER_OPS.split())
+
 # One dbt build of the window [day, day] in process, as dbt_build.build(from_date=day)
 # runs it, optionally without some nodes; prints dbt's per-node times as JSON. The
 # manifest is prepared first, as the night's Dagster code does before its build: a
@@ -85,6 +97,29 @@ if not res.success:
 done = json.loads((s.dbt_target_dir / "run_results.json").read_text())
 print("NODES " + json.dumps({r["unique_id"]: r["execution_time"] for r in done["results"]}))
 """
+
+
+# The names of the customer-operations data tests (`dbt ls`, untimed).
+_LS = """
+import os, sys
+from dbt.cli.main import dbtRunner
+from dagster_project import dbt_build
+from dagster_project.resources.dbt import prepare_manifest
+from dagster_project.settings import get_settings
+s = get_settings()
+prepare_manifest(s)
+os.environ.update(dbt_build.dbt_env(s))
+res = dbtRunner().invoke(dbt_build.dbt_args(s, "ls") + [
+    "--resource-type", "test", "--select", sys.argv[1], "--output", "name", "--quiet"])
+print("NAMES " + " ".join(sorted(res.result)))
+"""
+
+
+def custops_tests(home: Path) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", _LS, CUSTOMER_OPS], cwd=REPO, env=_env(home),
+                          capture_output=True, text=True, check=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("NAMES "))
+    return line[len("NAMES "):].split()
 
 
 def _has_custops(home: Path) -> bool:
@@ -136,6 +171,9 @@ def main() -> None:
     ap.add_argument("--landing", type=Path,
                     help="new-date mode: the delivery of --date is loaded from here")
     ap.add_argument("--scratch", type=Path, help="new-date mode: where the copies go")
+    ap.add_argument("--split-tests", action="store_true",
+                    help="also time the customer-operations models without their data "
+                         "tests, and with only the two pre-credit checks issue 15 names")
     args = ap.parse_args()
     if (args.landing is None) != (args.scratch is None):
         ap.error("--landing and --scratch go together (new-date mode)")
@@ -151,13 +189,21 @@ def main() -> None:
         print(f"[{time.strftime('%H:%M:%S')}] no customer-operations tables yet: one "
               "untimed build of every loaded date", flush=True)
         build(args.home, args.date, "")  # the new incremental models build all dates
-    runs: dict[str, list[dict[str, object]]] = {"with": [], "without": []}
+    kinds = [("with", ""), ("without", CUSTOMER_OPS)]
+    if args.split_tests:
+        names = custops_tests(base if args.landing is not None else args.home)
+        missing = set(REQUIRED_TESTS) - set(names)
+        if missing:
+            raise SystemExit(f"not customer-operations tests: {sorted(missing)}")
+        kinds += [("models", CUSTOMER_OPS_TESTS),
+                  ("required", " ".join(n for n in names if n not in REQUIRED_TESTS))]
+    runs: dict[str, list[dict[str, object]]] = {kind: [] for kind, _ in kinds}
     for i in range(args.rounds):
-        for kind, exclude in (("with", ""), ("without", CUSTOMER_OPS)):
+        for kind, exclude in kinds:
             home = args.home if args.landing is None else fresh_copy(base, args.scratch / "run")
             run = build(home, args.date, exclude)
             runs[kind].append(run)
-            print(f"[{time.strftime('%H:%M:%S')}] round {i + 1} {kind:7s} "
+            print(f"[{time.strftime('%H:%M:%S')}] round {i + 1} {kind:8s} "
                   f"wall {run['wall_s']:.1f} s, CPU {run['cpu_s']:.1f} s, "
                   f"peak {run['peak_rss_mib']:.0f} MiB, {len(run['nodes'])} nodes", flush=True)
     med = {kind: {m: statistics.median(r[m] for r in rs)
@@ -175,6 +221,8 @@ def main() -> None:
         "median": med,
         "ratio_wall": med["with"]["wall_s"] / med["without"]["wall_s"],
         "ratio_cpu": med["with"]["cpu_s"] / med["without"]["cpu_s"],
+        **{f"ratio_{kind}_{m}": med[kind][f"{m}_s"] / med["without"][f"{m}_s"]
+           for kind in ("models", "required") if kind in med for m in ("wall", "cpu")},
         "custops_nodes": len(extra),
         "custops_node_s": round(sum(own.values()), 2),
         "custops_models_s": dict(sorted(models.items(), key=lambda kv: -kv[1])),
